@@ -1,0 +1,90 @@
+/* main.c - hotstack entry point: the command table and dispatch */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "record", cmd_record, "sample a command or running processes into a recording" },
+	{ "report", cmd_report, "print the hottest functions of a recording" },
+	{ "info",   cmd_info,   "print what a recording holds: command, host, counts" },
+	{ "export", cmd_export, "write a recording as folded stacks" },
+};
+
+static void print_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: hotstack [--version] [--help] COMMAND [ARGS]\n\n"
+		   "A sampling profiler for Linux processes: DWARF stacks, SQLite recordings.\n\n"
+		   "Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'hotstack COMMAND --help' or 'man hotstack-COMMAND' for details.\n"
+		   "Exit codes: 0 ok, 1 partial result or failed check, 2 error, 64 usage.\n");
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+int cmd_print_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+/* Flush stdout and report a write error (e.g. a full disk or closed pipe). */
+static int finish_stdout(int rc)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "%s: error: writing standard output: %s\n", progname,
+				strerror(errno));
+		return rc ? rc : EXIT_ERROR;
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		print_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		print_usage(stdout);
+		return finish_stdout(EXIT_OK);
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("hotstack %s\n", PACKAGE_VERSION);
+		return finish_stdout(EXIT_OK);
+	}
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
+	fprintf(stderr, "%s: '%s' is not a hotstack command; see 'hotstack --help'\n", progname,
+		sanitized(argv[1]));
+	return EXIT_USAGE;
+}

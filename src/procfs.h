@@ -1,0 +1,32 @@
+/* procfs.h - readers for /proc: threads, memory maps, names, states */
+#ifndef HOTSTACK_PROCFS_H
+#define HOTSTACK_PROCFS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_map {
+	uint64_t start, end, pgoff;
+	uint64_t inode;
+	bool exec;
+	bool deleted;		/* path ended in " (deleted)" (stripped here) */
+	const char *path;	/* "" for anonymous mappings; "[vdso]" etc. */
+};
+
+/* Reads /proc/PID/task into *tids (malloc'd). Returns the count or -errno. */
+int procfs_list_tasks(pid_t pid, pid_t **tids);
+/* Calls cb for every line of /proc/PID/maps. Returns 0 or -errno. */
+int procfs_read_maps(pid_t pid, void (*cb)(void *arg, const struct proc_map *map), void *arg);
+/* Thread or process name from /proc/PID/task/TID/comm (tid 0 = the process). */
+int procfs_comm(pid_t pid, pid_t tid, char *buf, size_t size);
+/* Parent pid from /proc/PID/stat, or -errno. */
+pid_t procfs_ppid(pid_t pid);
+/* Target of /proc/PID/exe into buf. Returns 0 or -errno. */
+int procfs_exe(pid_t pid, char *buf, size_t size);
+/* One-letter state of a thread ('R', 'S', 'D', 't', 'Z'...), or 0 if gone. */
+char procfs_state(pid_t pid, pid_t tid);
+/* True if the process exists (it may be a zombie). */
+bool procfs_exists(pid_t pid);
+
+#endif

@@ -1,0 +1,92 @@
+/* util.h - allocation, error reporting, small string and time helpers
+ *
+ * Error rule (see DEVELOPERS.md): library code returns 0 or a negative errno
+ * and never exits; only cmd-*.c and main.c call die()/die_usage().
+ * Messages start lowercase, carry no final full stop, and quote their subject.
+ */
+#ifndef HOTSTACK_UTIL_H
+#define HOTSTACK_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Exit codes, documented in hotstack(1). */
+enum {
+	EXIT_OK = 0,
+	EXIT_PARTIAL = 1,	/* partial result or a failed check */
+	EXIT_ERROR = 2,		/* could not do the job */
+	EXIT_USAGE = 64,	/* bad command line */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ATTR_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define ATTR_NORETURN __attribute__((noreturn))
+#define UNUSED __attribute__((unused))
+
+/* Allocation that never returns NULL: out of memory aborts with a message. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+/* Grow *ptr (of *cap elements of size elem) to hold at least need elements. */
+void xgrow(void *ptrp, size_t *cap, size_t need, size_t elem);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) ATTR_PRINTF(1, 2);
+
+/* The program name used as prefix of every message ("hotstack"). */
+extern const char *progname;
+/* Verbosity: 0 normal, 1 -v. */
+extern int verbose;
+
+void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
+void die_usage(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
+void error(const char *fmt, ...) ATTR_PRINTF(1, 2);
+void warn(const char *fmt, ...) ATTR_PRINTF(1, 2);
+void debug(const char *fmt, ...) ATTR_PRINTF(1, 2);
+/* Called by die() before exiting (restores terminals, stops children). */
+extern void (*die_hook)(void);
+
+/*
+ * Copy text that came from a traced process or a recording (symbol names,
+ * thread names, paths) into dst so that it is safe to print on a terminal:
+ * control characters and invalid UTF-8 become "\xNN" escapes. Always
+ * NUL-terminates; truncates to dstsize - 1 bytes. Returns dst.
+ */
+char *sanitize(char *dst, size_t dstsize, const char *src);
+/* As sanitize() into a static buffer; for one-off messages. */
+const char *sanitized(const char *src);
+
+/* Growable string buffer. */
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+void strbuf_add(struct strbuf *sb, const char *s, size_t n);
+void strbuf_adds(struct strbuf *sb, const char *s);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) ATTR_PRINTF(2, 3);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+
+/* Parse a whole decimal integer in [min, max]; returns 0 or -EINVAL/-ERANGE. */
+int parse_long(const char *s, long min, long max, long *out);
+/* Parse a duration in seconds ("10", "2.5"); returns 0 or -EINVAL. */
+int parse_seconds(const char *s, double *out);
+
+/* CLOCK_MONOTONIC in nanoseconds (the clock the sampler stamps events with). */
+uint64_t monotonic_ns(void);
+/* CLOCK_REALTIME in nanoseconds. */
+uint64_t realtime_ns(void);
+
+/* 64-bit FNV-1a, for hash tables. */
+uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* Read a whole small file (e.g. under /proc) into a NUL-terminated buffer.
+ * Returns the length or a negative errno. */
+ssize_t read_file(const char *path, char **out);
+
+#endif
