@@ -1,0 +1,765 @@
+/* sampler.c - perf_event_open sampling of processes into time-ordered events
+ *
+ * See KERNEL-NOTES in the project history for the recipes: an inherited
+ * per-task event can only be mmapped when it is bound to a CPU, so launch
+ * mode opens one event per CPU on the child, and attach mode one per
+ * (thread, CPU) with every event of a CPU redirected (SET_OUTPUT) into the
+ * first one's ring buffer. Records from different CPUs are not ordered, so
+ * each drain copies them out and sorts them by timestamp.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hashmap.h"
+#include "procfs.h"
+#include "sampler.h"
+#include "util.h"
+
+/* perf register mask on x86_64: AX..SS (bits 0-11) and R8..R15 (16-23). */
+#define REGS_MASK 0xff0fffull
+#define REGS_COUNT 20
+
+#ifndef PERF_RECORD_MISC_MMAP_BUILD_ID
+#define PERF_RECORD_MISC_MMAP_BUILD_ID (1 << 14)
+#endif
+
+struct ring {
+	int fd;			/* the event whose buffer this is */
+	void *base;
+	size_t data_size;
+	bool hup;
+};
+
+struct raw_record {
+	uint64_t time;
+	uint64_t seq;		/* keeps equal timestamps in buffer order */
+	uint32_t off, len;	/* in sampler.recbuf */
+};
+
+struct sampler {
+	struct sampler_config cfg;
+	struct perf_event_attr attr;
+	int ncpus;
+	struct ring *rings;	/* one per CPU */
+	int *fds;		/* every event fd (attach: tids x cpus) */
+	size_t nfds, fds_cap;
+	pid_t *pids;		/* attach mode targets */
+	int npids;
+	struct hashmap tids;	/* attach mode: tids with events */
+	uint8_t *recbuf;	/* records copied out of the rings */
+	size_t recbuf_len, recbuf_cap;
+	struct raw_record *recs;
+	size_t nrecs, recs_cap;
+	uint64_t throttled;
+};
+
+static long perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+			    unsigned long flags)
+{
+	return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
+}
+
+int sampler_parse_event(const char *name, enum sampler_clock *out)
+{
+	if (!strcmp(name, "cpu-clock"))
+		*out = SAMPLER_CPU_CLOCK;
+	else if (!strcmp(name, "task-clock"))
+		*out = SAMPLER_TASK_CLOCK;
+	else if (!strcmp(name, "cycles"))
+		*out = SAMPLER_CYCLES;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *sampler_event_name(enum sampler_clock ev)
+{
+	switch (ev) {
+	case SAMPLER_TASK_CLOCK:
+		return "task-clock";
+	case SAMPLER_CYCLES:
+		return "cycles";
+	default:
+		return "cpu-clock";
+	}
+}
+
+static long read_sysctl(const char *path, long fallback)
+{
+	char *s;
+	long v;
+
+	if (read_file(path, &s) < 0)
+		return fallback;
+	v = strtol(s, NULL, 10);
+	free(s);
+	return v;
+}
+
+unsigned sampler_max_rate(void)
+{
+	return (unsigned)read_sysctl("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
+}
+
+int sampler_paranoid(void)
+{
+	return (int)read_sysctl("/proc/sys/kernel/perf_event_paranoid", 2);
+}
+
+static uint64_t sample_type(const struct sampler_config *cfg)
+{
+	uint64_t t = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |
+		     PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+
+	if (cfg->kernel)
+		t |= PERF_SAMPLE_CALLCHAIN;
+	return t;
+}
+
+static void setup_attr(struct sampler *s, bool launch)
+{
+	struct perf_event_attr *a = &s->attr;
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	switch (s->cfg.event) {
+	case SAMPLER_CYCLES:
+		a->type = PERF_TYPE_HARDWARE;
+		a->config = PERF_COUNT_HW_CPU_CYCLES;
+		break;
+	case SAMPLER_TASK_CLOCK:
+		a->type = PERF_TYPE_SOFTWARE;
+		a->config = PERF_COUNT_SW_TASK_CLOCK;
+		break;
+	default:
+		a->type = PERF_TYPE_SOFTWARE;
+		a->config = PERF_COUNT_SW_CPU_CLOCK;
+		break;
+	}
+	a->freq = 1;
+	a->sample_freq = s->cfg.freq;
+	a->sample_type = sample_type(&s->cfg);
+	a->sample_regs_user = REGS_MASK;
+	a->sample_stack_user = s->cfg.stack_size;
+	a->exclude_kernel = !s->cfg.kernel;
+	a->exclude_hv = 1;
+	a->exclude_callchain_user = 1;	/* we unwind user stacks from DWARF */
+	a->mmap = 1;
+	a->mmap2 = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->build_id = 1;
+	a->sample_id_all = 1;
+	a->inherit = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->watermark = 1;
+	a->disabled = launch;
+	a->enable_on_exec = launch;
+}
+
+/* Ring buffer data pages (a power of two) sized for about 0.5 s of samples
+ * of busy threads on one CPU, between 64 and 2048 pages. */
+static size_t ring_pages(const struct sampler_config *cfg, bool privileged)
+{
+	size_t rec = cfg->stack_size + REGS_COUNT * 8 + 256;
+	size_t want = rec * cfg->freq / 2, pages = 64;
+	size_t maxpages = privileged ? 2048 : 64;
+
+	while (pages * 4096 < want && pages < maxpages)
+		pages *= 2;
+	return pages;
+}
+
+static const char *clock_hint(const struct sampler_config *cfg)
+{
+	return cfg->event == SAMPLER_CYCLES ?
+		       ": this machine has no hardware PMU counters; use -e cpu-clock" : "";
+}
+
+/* One line saying why perf_event_open failed and what to do about it. */
+static char *open_error(const struct sampler *s, int err, pid_t pid)
+{
+	int paranoid = sampler_paranoid();
+
+	switch (err) {
+	case EACCES:
+	case EPERM:
+		if (s->cfg.kernel && geteuid() != 0)
+			return xasprintf("perf_event_open on pid %d: %s: kernel.perf_event_paranoid is %d; "
+					 "use --user-only, or run as root or with CAP_PERFMON",
+					 (int)pid, strerror(err), paranoid);
+		if (paranoid > 2)
+			return xasprintf("perf_event_open on pid %d: %s: kernel.perf_event_paranoid is %d, which "
+					 "forbids all perf events; lower it (sysctl kernel.perf_event_paranoid=2) "
+					 "or run with CAP_PERFMON",
+					 (int)pid, strerror(err), paranoid);
+		return xasprintf("not allowed to profile pid %d (%s): it belongs to another user or is not "
+				 "dumpable; run as its owner, as root, or with CAP_PERFMON and CAP_SYS_PTRACE "
+				 "(kernel.perf_event_paranoid is %d)",
+				 (int)pid, strerror(err), paranoid);
+	case ESRCH:
+		return xasprintf("no process with pid %d", (int)pid);
+	case ENOENT:
+	case EOPNOTSUPP:
+		return xasprintf("event '%s' is not supported here%s", sampler_event_name(s->cfg.event),
+				 clock_hint(&s->cfg));
+	case EMFILE:
+		return xasprintf("out of file descriptors opening perf events for pid %d: raise 'ulimit -n'",
+				 (int)pid);
+	case ENOSYS:
+		return xasprintf("perf_event_open is not available (blocked by seccomp or not built into "
+				 "the kernel)");
+	default:
+		return xasprintf("perf_event_open on pid %d: %s", (int)pid, strerror(err));
+	}
+}
+
+static int open_one(struct sampler *s, pid_t pid, int cpu)
+{
+	int fd;
+
+	for (;;) {
+		fd = (int)perf_event_open(&s->attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		/* kernels before 5.12 reject build_id; fall back to plain mmap2 */
+		if (errno == EINVAL && s->attr.build_id) {
+			s->attr.build_id = 0;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		return -errno;
+	}
+}
+
+static void add_fd(struct sampler *s, int fd)
+{
+	xgrow(&s->fds, &s->fds_cap, s->nfds + 1, sizeof(*s->fds));
+	s->fds[s->nfds++] = fd;
+}
+
+static int map_ring(struct ring *r, int fd, size_t pages)
+{
+	for (;;) {
+		void *base = mmap(NULL, (pages + 1) * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (base != MAP_FAILED) {
+			r->fd = fd;
+			r->base = base;
+			r->data_size = pages * 4096;
+			return 0;
+		}
+		/* over the perf_event_mlock_kb budget: try a smaller buffer */
+		if ((errno == EPERM || errno == ENOMEM) && pages > 8) {
+			pages /= 2;
+			continue;
+		}
+		return -errno;
+	}
+}
+
+/* Opens the events of one thread (attach) or of the launched child (launch)
+ * on every CPU. Returns 0, -ESRCH if the task went away, or -errno. */
+static int open_task(struct sampler *s, pid_t tid, char **errmsg)
+{
+	int cpu;
+	size_t pages = ring_pages(&s->cfg, geteuid() == 0);
+
+	for (cpu = 0; cpu < s->ncpus; cpu++) {
+		struct ring *r = &s->rings[cpu];
+		int fd = open_one(s, tid, cpu), err;
+
+		if (fd == -ENODEV || fd == -EINVAL) {
+			/* an offline CPU: skip it */
+			if (cpu > 0 && fd == -ENODEV)
+				continue;
+		}
+		if (fd < 0) {
+			if (errmsg)
+				*errmsg = open_error(s, -fd, tid);
+			return fd;
+		}
+		add_fd(s, fd);
+		if (!r->base) {
+			err = map_ring(r, fd, pages);
+			if (err) {
+				if (errmsg)
+					*errmsg = xasprintf("cannot map the perf ring buffer: %s; raise "
+							    "kernel.perf_event_mlock_kb or 'ulimit -l'",
+							    strerror(-err));
+				return err;
+			}
+		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r->fd) < 0) {
+			err = -errno;
+			if (errmsg)
+				*errmsg = xasprintf("PERF_EVENT_IOC_SET_OUTPUT: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int scan_pid(struct sampler *s, pid_t pid, char **errmsg)
+{
+	pid_t *tids;
+	int n = procfs_list_tasks(pid, &tids), i, added = 0;
+
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++) {
+		uint64_t one = 1;
+		int err;
+
+		if (hashmap_get_or_put(&s->tids, &tids[i], sizeof(tids[i]), &one))
+			continue;
+		err = open_task(s, tids[i], errmsg);
+		if (err == -ESRCH) {
+			/* the thread ended between the listing and the open */
+			if (errmsg) {
+				free(*errmsg);
+				*errmsg = NULL;
+			}
+			continue;
+		}
+		if (err) {
+			free(tids);
+			return err;
+		}
+		added++;
+	}
+	free(tids);
+	return added;
+}
+
+int sampler_rescan(struct sampler *s)
+{
+	int i, total = 0;
+
+	for (i = 0; i < s->npids; i++) {
+		int n = scan_pid(s, s->pids[i], NULL);
+
+		if (n > 0)
+			total += n;
+	}
+	return total;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t launch_pid,
+		 const pid_t *pids, int npids, char **errmsg)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	int err = 0, i;
+
+	*errmsg = NULL;
+	s->cfg = *cfg;
+	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	if (s->ncpus < 1)
+		s->ncpus = 1;
+	s->rings = xcalloc(s->ncpus, sizeof(*s->rings));
+	hashmap_init(&s->tids);
+	raise_fd_limit();
+	setup_attr(s, launch_pid > 0);
+
+	if (launch_pid > 0) {
+		err = open_task(s, launch_pid, errmsg);
+	} else {
+		s->npids = npids;
+		s->pids = xmalloc(npids * sizeof(*pids));
+		memcpy(s->pids, pids, npids * sizeof(*pids));
+		for (i = 0; i < npids && !err; i++) {
+			int n;
+
+			/* threads may appear while we open: scan until stable */
+			do {
+				n = scan_pid(s, pids[i], errmsg);
+			} while (n > 0);
+			if (n < 0)
+				err = n;
+			if (err == -ENOENT || err == -ESRCH) {
+				free(*errmsg);
+				*errmsg = xasprintf("no process with pid %d", (int)pids[i]);
+			}
+		}
+	}
+	if (err) {
+		sampler_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int sampler_poll(struct sampler *s, int timeout_ms)
+{
+	struct pollfd pfd[s->ncpus];
+	int i, n = 0, ret;
+
+	for (i = 0; i < s->ncpus; i++) {
+		if (!s->rings[i].base || s->rings[i].hup)
+			continue;
+		pfd[n].fd = s->rings[i].fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+		n++;
+	}
+	if (!n)
+		return 1;
+	ret = poll(pfd, n, timeout_ms);
+	if (ret < 0)
+		return -errno;
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents & (POLLHUP | POLLERR)) {
+			int c;
+
+			for (c = 0; c < s->ncpus; c++)
+				if (s->rings[c].fd == pfd[i].fd)
+					s->rings[c].hup = true;
+		}
+	}
+	return ret;
+}
+
+bool sampler_done(const struct sampler *s)
+{
+	int i;
+
+	for (i = 0; i < s->ncpus; i++)
+		if (s->rings[i].base && !s->rings[i].hup)
+			return false;
+	return true;
+}
+
+void sampler_disable(struct sampler *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfds; i++)
+		ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
+uint64_t sampler_throttled(const struct sampler *s)
+{
+	return s->throttled;
+}
+
+/* Reads a u64 field at *p and advances; returns false past the end. */
+static bool take(const uint8_t **p, const uint8_t *end, void *dst, size_t n)
+{
+	if ((size_t)(end - *p) < n)
+		return false;
+	memcpy(dst, *p, n);
+	*p += n;
+	return true;
+}
+
+/* The sample_id trailer of non-sample records: {pid, tid}, {time}. */
+static void decode_trailer(const uint8_t *end, struct sampler_event *ev, const uint8_t *body)
+{
+	const uint8_t *p = end - 16;
+	uint32_t pt[2];
+
+	if (p < body)
+		return;
+	memcpy(pt, p, 8);
+	memcpy(&ev->time, p + 8, 8);
+	if (!ev->pid) {
+		ev->pid = pt[0];
+		ev->tid = pt[1];
+	}
+}
+
+static int decode_sample(const struct sampler_config *cfg, const uint8_t *p, const uint8_t *end,
+			 struct sampler_event *ev)
+{
+	static const int dwarf_from_perf[SAMPLER_NREGS] = {
+		0, 3, 2, 1, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18, 19, 8,
+	};
+	uint32_t pt[2];
+	uint64_t abi, size;
+
+	if (!take(&p, end, &ev->sample.ip, 8) || !take(&p, end, pt, 8) ||
+	    !take(&p, end, &ev->time, 8) || !take(&p, end, &ev->sample.period, 8))
+		return -EINVAL;
+	ev->pid = pt[0];
+	ev->tid = pt[1];
+	if (cfg->kernel) {
+		uint64_t nr, i;
+		const uint64_t *ips;
+		int n = 0;
+		bool in_kernel = false;
+
+		if (!take(&p, end, &nr, 8) || nr > (uint64_t)(end - p) / 8)
+			return -EINVAL;
+		ips = (const uint64_t *)p;
+		p += nr * 8;
+		/* keep the kernel part: entries after PERF_CONTEXT_KERNEL */
+		for (i = 0; i < nr; i++) {
+			uint64_t ip;
+
+			memcpy(&ip, &ips[i], 8);
+			if (ip >= (uint64_t)-4095) {
+				in_kernel = ip == (uint64_t)PERF_CONTEXT_KERNEL;
+				if (in_kernel && !n)
+					ev->sample.kchain = &ips[i + 1];
+				continue;
+			}
+			if (in_kernel && n < SAMPLER_MAX_KCHAIN)
+				n++;
+			else
+				in_kernel = false;
+		}
+		ev->sample.nkchain = n;
+	}
+	if (!take(&p, end, &abi, 8))
+		return -EINVAL;
+	if (abi) {
+		uint64_t perf_regs[REGS_COUNT];
+		int i;
+
+		if (!take(&p, end, perf_regs, sizeof(perf_regs)))
+			return -EINVAL;
+		for (i = 0; i < SAMPLER_NREGS; i++)
+			ev->sample.regs[i] = perf_regs[dwarf_from_perf[i]];
+		ev->sample.have_regs = true;
+	}
+	if (!take(&p, end, &size, 8))
+		return -EINVAL;
+	if (size) {
+		uint64_t dyn;
+
+		if ((uint64_t)(end - p) < 8 || size > (uint64_t)(end - p) - 8)
+			return -EINVAL;
+		memcpy(&dyn, p + size, 8);
+		ev->sample.stack = p;
+		ev->sample.stack_size = dyn < size ? dyn : size;
+	}
+	ev->sample.user_mode = ev->sample.ip < 0x800000000000ull;
+	return 0;
+}
+
+int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len,
+		   struct sampler_event *ev)
+{
+	const struct perf_event_header *h = rec;
+	const uint8_t *body = (const uint8_t *)rec + sizeof(*h), *end = (const uint8_t *)rec + len;
+	const uint8_t *p = body;
+	uint32_t pt[2];
+
+	memset(ev, 0, sizeof(*ev));
+	if (len < sizeof(*h) || h->size != len)
+		return -EINVAL;
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE:
+		ev->type = SEV_SAMPLE;
+		return decode_sample(cfg, body, end, ev);
+	case PERF_RECORD_MMAP2: {
+		uint64_t f[3];
+		uint32_t prot_flags[2];
+		const char *name;
+
+		ev->type = SEV_MMAP;
+		if (!take(&p, end, pt, 8) || !take(&p, end, f, 24))
+			return -EINVAL;
+		ev->pid = pt[0];
+		ev->tid = pt[1];
+		ev->mmap.start = f[0];
+		ev->mmap.len = f[1];
+		ev->mmap.pgoff = f[2];
+		if (end - p < 24 + 8)
+			return -EINVAL;
+		if (h->misc & PERF_RECORD_MISC_MMAP_BUILD_ID) {
+			int n = p[0];
+
+			ev->mmap.build_id_size = n > 20 ? 20 : n;
+			memcpy(ev->mmap.build_id, p + 4, 20);
+		}
+		p += 24;
+		take(&p, end, prot_flags, 8);
+		ev->mmap.prot = prot_flags[0];
+		name = (const char *)p;
+		if (!memchr(name, '\0', end - p))
+			return -EINVAL;
+		ev->mmap.filename = name;
+		decode_trailer(end, ev, p + strlen(name) + 1);
+		return 0;
+	}
+	case PERF_RECORD_COMM:
+		ev->type = SEV_COMM;
+		if (!take(&p, end, pt, 8) || !memchr(p, '\0', end - p))
+			return -EINVAL;
+		ev->pid = pt[0];
+		ev->tid = pt[1];
+		ev->comm.comm = (const char *)p;
+		ev->comm.exec = h->misc & PERF_RECORD_MISC_COMM_EXEC;
+		decode_trailer(end, ev, p + strlen((const char *)p) + 1);
+		return 0;
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT: {
+		uint32_t ids[4];
+		uint64_t t;
+
+		ev->type = h->type == PERF_RECORD_FORK ? SEV_FORK : SEV_EXIT;
+		if (!take(&p, end, ids, 16) || !take(&p, end, &t, 8))
+			return -EINVAL;
+		ev->pid = ids[0];
+		ev->fork.ppid = ids[1];
+		ev->tid = ids[2];
+		ev->fork.ptid = ids[3];
+		ev->time = t;
+		return 0;
+	}
+	case PERF_RECORD_LOST: {
+		uint64_t f[2];
+
+		ev->type = SEV_LOST;
+		if (!take(&p, end, f, 16))
+			return -EINVAL;
+		ev->lost.count = f[1];
+		decode_trailer(end, ev, p);
+		return 0;
+	}
+	case PERF_RECORD_LOST_SAMPLES: {
+		uint64_t n;
+
+		ev->type = SEV_LOST;
+		if (!take(&p, end, &n, 8))
+			return -EINVAL;
+		ev->lost.count = n;
+		decode_trailer(end, ev, p);
+		return 0;
+	}
+	default:
+		return -ENOENT;	/* a record type we do not use */
+	}
+}
+
+/* Copies every record of one ring into recbuf and the index. */
+static void read_ring(struct sampler *s, struct ring *r)
+{
+	struct perf_event_mmap_page *meta = r->base;
+	const uint8_t *data = (const uint8_t *)r->base + 4096;
+	uint64_t head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = meta->data_tail;
+
+	while (tail < head) {
+		struct perf_event_header h;
+		size_t off = tail % r->data_size, first;
+		struct raw_record *rec;
+		uint8_t *dst;
+
+		/* the header itself may wrap around the end */
+		first = r->data_size - off;
+		if (first >= sizeof(h)) {
+			memcpy(&h, data + off, sizeof(h));
+		} else {
+			memcpy(&h, data + off, first);
+			memcpy((uint8_t *)&h + first, data, sizeof(h) - first);
+		}
+		if (h.size < sizeof(h) || tail + h.size > head)
+			break;
+		xgrow(&s->recbuf, &s->recbuf_cap, s->recbuf_len + h.size, 1);
+		dst = s->recbuf + s->recbuf_len;
+		if (first >= h.size) {
+			memcpy(dst, data + off, h.size);
+		} else {
+			memcpy(dst, data + off, first);
+			memcpy(dst + first, data, h.size - first);
+		}
+		xgrow(&s->recs, &s->recs_cap, s->nrecs + 1, sizeof(*s->recs));
+		rec = &s->recs[s->nrecs++];
+		rec->off = (uint32_t)s->recbuf_len;
+		rec->len = h.size;
+		rec->seq = s->nrecs;
+		rec->time = 0;
+		s->recbuf_len += h.size;
+		tail += h.size;
+	}
+	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static int cmp_record(const void *a, const void *b)
+{
+	const struct raw_record *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_event *ev),
+		  void *arg)
+{
+	size_t i;
+	int c;
+
+	s->recbuf_len = 0;
+	s->nrecs = 0;
+	for (c = 0; c < s->ncpus; c++)
+		if (s->rings[c].base)
+			read_ring(s, &s->rings[c]);
+	/* decode once to get the timestamps, sort, then decode again to dispatch
+	 * (decoding is cheap; events point into recbuf) */
+	for (i = 0; i < s->nrecs; i++) {
+		struct sampler_event ev;
+		struct perf_event_header h;
+
+		memcpy(&h, s->recbuf + s->recs[i].off, sizeof(h));
+		if (h.type == PERF_RECORD_THROTTLE)
+			s->throttled++;
+		if (!sampler_decode(&s->cfg, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
+			s->recs[i].time = ev.time;
+	}
+	qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_record);
+	for (i = 0; i < s->nrecs; i++) {
+		struct sampler_event ev;
+
+		if (!sampler_decode(&s->cfg, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
+			cb(arg, &ev);
+	}
+	return (int)s->nrecs;
+}
+
+void sampler_close(struct sampler *s)
+{
+	size_t i;
+	int c;
+
+	if (!s)
+		return;
+	for (c = 0; c < s->ncpus; c++)
+		if (s->rings[c].base)
+			munmap(s->rings[c].base, s->rings[c].data_size + 4096);
+	for (i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	hashmap_release(&s->tids);
+	free(s->rings);
+	free(s->fds);
+	free(s->pids);
+	free(s->recbuf);
+	free(s->recs);
+	free(s);
+}

@@ -1,0 +1,119 @@
+/* sampler.h - perf_event_open sampling of processes into time-ordered events
+ *
+ * The sampler opens software clock (or hardware) sampling events on a
+ * launched command (one inherited event per CPU, following every thread and
+ * child) or on running processes (one inherited event per thread and CPU,
+ * sharing one ring buffer per CPU), and turns the ring-buffer records into
+ * struct sampler_event, merged across CPUs in timestamp order.
+ * Timestamps are CLOCK_MONOTONIC nanoseconds.
+ */
+#ifndef HOTSTACK_SAMPLER_H
+#define HOTSTACK_SAMPLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SAMPLER_NREGS 17	/* x86_64 DWARF registers 0..16 (rax..r15, rip) */
+#define SAMPLER_MAX_KCHAIN 128
+
+enum sampler_event_type {
+	SEV_SAMPLE,
+	SEV_MMAP,	/* an executable mapping appeared */
+	SEV_COMM,	/* a thread was named, or a process exec'd (comm.exec) */
+	SEV_FORK,	/* a thread or process was created */
+	SEV_EXIT,	/* a thread or process ended */
+	SEV_LOST,	/* the kernel dropped records: lost.count samples */
+};
+
+struct sampler_event {
+	enum sampler_event_type type;
+	uint32_t pid, tid;
+	uint64_t time;
+	union {
+		struct {
+			uint64_t ip;
+			uint64_t period;	/* event units: ns for clock events */
+			bool user_mode;		/* ip is a user address */
+			int nkchain;		/* kernel frames, leaf first */
+			const uint64_t *kchain;
+			bool have_regs;
+			uint64_t regs[SAMPLER_NREGS];	/* DWARF order */
+			const uint8_t *stack;		/* copy of [sp, sp+stack_size) */
+			uint64_t stack_size;
+		} sample;
+		struct {
+			uint64_t start, len, pgoff;
+			uint32_t prot;
+			const char *filename;
+			int build_id_size;
+			uint8_t build_id[20];
+		} mmap;
+		struct {
+			const char *comm;
+			bool exec;
+		} comm;
+		struct {
+			uint32_t ppid, ptid;
+		} fork;
+		struct {
+			uint64_t count;
+		} lost;
+	};
+};
+
+enum sampler_clock {
+	SAMPLER_CPU_CLOCK,
+	SAMPLER_TASK_CLOCK,
+	SAMPLER_CYCLES,
+};
+
+struct sampler_config {
+	enum sampler_clock event;
+	unsigned freq;		/* samples per second per thread */
+	bool kernel;		/* also kernel ips and callchains (needs privilege) */
+	uint32_t stack_size;	/* bytes of user stack copied per sample */
+};
+
+struct sampler;
+
+/*
+ * Launch mode: launch_pid is a forked child that has not exec'd yet; events
+ * start at its exec (enable_on_exec). Attach mode: launch_pid is 0 and pids
+ * lists running processes; all their threads are sampled, also threads
+ * created later. On failure returns -errno and sets *errmsg to one line
+ * saying what is wrong and what to do.
+ */
+int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t launch_pid,
+		 const pid_t *pids, int npids, char **errmsg);
+/* Attach mode: open events on threads of the pids that appeared since the
+ * last scan (threads made between scans by a thread without an inherited
+ * event). Returns the number of new threads. */
+int sampler_rescan(struct sampler *s);
+/* Waits up to timeout_ms for data; returns >0 if data or hangup, 0 on
+ * timeout, -errno on error (-EINTR when a signal arrived). */
+int sampler_poll(struct sampler *s, int timeout_ms);
+/* Reads every ring buffer, sorts the records by time and calls cb for each. */
+int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_event *ev),
+		  void *arg);
+/* True when every sampled task has gone (all buffers hung up). */
+bool sampler_done(const struct sampler *s);
+/* Disables all events (the recording is stopping). */
+void sampler_disable(struct sampler *s);
+/* Throttle records seen (the kernel lowered the rate). */
+uint64_t sampler_throttled(const struct sampler *s);
+void sampler_close(struct sampler *s);
+
+/* Parses "cpu-clock", "task-clock", "cycles". Returns 0 or -EINVAL. */
+int sampler_parse_event(const char *name, enum sampler_clock *out);
+const char *sampler_event_name(enum sampler_clock ev);
+/* kernel.perf_event_max_sample_rate, or 100000 if unreadable. */
+unsigned sampler_max_rate(void);
+/* kernel.perf_event_paranoid, or 2 if unreadable. */
+int sampler_paranoid(void);
+
+/* Exposed for the unit tests: decodes one ring-buffer record. */
+int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len,
+		   struct sampler_event *ev);
+
+#endif
