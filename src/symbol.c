@@ -1,0 +1,447 @@
+/* symbol.c - addresses to frames: function, module, source line, inlines */
+#include "config.h"
+
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hashmap.h"
+#include "symbol.h"
+#include "util.h"
+
+struct ksym {
+	uint64_t addr;
+	char *name;
+	int64_t module_id;
+};
+
+struct jit_sym {
+	uint64_t start, end;
+	char *name;
+};
+
+struct jit_map {
+	pid_t pid;
+	struct timespec mtime;
+	off_t size;
+	struct jit_sym *syms;
+	size_t n;
+	int64_t module_id;
+};
+
+struct symbolizer {
+	struct stacktree *tree;
+	/* (module id, file offset) -> index of the first id in pool; count in
+	 * the high 8 bits */
+	struct hashmap cache;
+	int64_t *pool;
+	size_t npool, pool_cap;
+	/* kernel */
+	bool kallsyms_loaded;
+	struct ksym *ksyms;
+	size_t nksyms;
+	struct hashmap kcache;	/* pc -> frame id */
+	/* JIT maps, one per pid */
+	struct jit_map *jits;
+	size_t njits, jits_cap;
+};
+
+struct symbolizer *symbolizer_new(struct stacktree *tree)
+{
+	struct symbolizer *sy = xcalloc(1, sizeof(*sy));
+
+	sy->tree = tree;
+	hashmap_init(&sy->cache);
+	hashmap_init(&sy->kcache);
+	return sy;
+}
+
+static void free_jit(struct jit_map *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		free(j->syms[i].name);
+	free(j->syms);
+	j->syms = NULL;
+	j->n = 0;
+}
+
+void symbolizer_free(struct symbolizer *sy)
+{
+	size_t i;
+
+	if (!sy)
+		return;
+	for (i = 0; i < sy->nksyms; i++)
+		free(sy->ksyms[i].name);
+	for (i = 0; i < sy->njits; i++)
+		free_jit(&sy->jits[i]);
+	free(sy->jits);
+	free(sy->ksyms);
+	free(sy->pool);
+	hashmap_release(&sy->cache);
+	hashmap_release(&sy->kcache);
+	free(sy);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* ---- user code through libdw ---- */
+
+static const char *module_kind(const struct space_map *m)
+{
+	switch (m->kind) {
+	case SMAP_VDSO:
+		return "vdso";
+	case SMAP_ANON:
+		return "anon";
+	case SMAP_FILE:
+		return "user";
+	default:
+		return "anon";
+	}
+}
+
+static int64_t map_module_id(struct symbolizer *sy, struct space_map *m, Dwfl_Module *mod)
+{
+	char hex[41] = "";
+
+	if (m->module_id)
+		return m->module_id;
+	if (m->build_id[0]) {
+		memcpy(hex, m->build_id, sizeof(hex));
+	} else if (mod) {
+		const unsigned char *bits;
+		GElf_Addr vaddr;
+		int n = dwfl_module_build_id(mod, &bits, &vaddr), i;
+
+		for (i = 0; i < n && i < 20; i++)
+			sprintf(hex + 2 * i, "%02x", bits[i]);
+	}
+	m->module_id = stacktree_module(sy->tree, m->path, hex, module_kind(m));
+	return m->module_id;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	const char *name;
+
+	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
+	if (!name)
+		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	return name;
+}
+
+static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word idx;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) ||
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) || idx >= nfiles)
+		return NULL;
+	return dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+static int call_line(Dwarf_Die *die)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word line;
+
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line))
+		return 0;
+	return (int)line;
+}
+
+/* Symbolizes pc in mod into frame ids, innermost first. */
+static int lookup_dwfl(struct symbolizer *sy, Dwfl_Module *mod, int64_t module_id,
+		       const struct space_map *m, uint64_t pc, int64_t *ids, int max)
+{
+	const char *file = NULL, *name;
+	int line = 0, n = 0, nscopes, i;
+	Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
+	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Addr bias;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	char *fallback = NULL;
+	uint64_t file_off = pc - m->start + m->pgoff;
+
+	if (dl)
+		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
+	cudie = dwfl_module_addrdie(mod, pc, &bias);
+	nscopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
+	for (i = 0; i < nscopes && n < max - 1; i++) {
+		const char *iname;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		iname = die_name(&scopes[i]);
+		ids[n++] = stacktree_frame(sy->tree, module_id, iname ? iname : "[inlined]", file, line,
+					   true, file_off);
+		file = call_file(cudie, &scopes[i]);
+		line = call_line(&scopes[i]);
+	}
+	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+	if (!name) {
+		/* no symbol: the DWARF subprogram, else module+offset */
+		for (i = 0; i < nscopes && !name; i++)
+			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
+				name = die_name(&scopes[i]);
+	}
+	if (!name)
+		name = fallback = xasprintf("%s+0x%" PRIx64, basename_of(m->path), file_off);
+	else if (strchr(name + 1, '@'))
+		/* versioned symbols: "__libc_start_main@@GLIBC_2.34" */
+		name = fallback = xstrndup(name, strchr(name + 1, '@') - name);
+	ids[n++] = stacktree_frame(sy->tree, module_id, name, file, line, false, file_off);
+	free(fallback);
+	free(scopes);
+	return n;
+}
+
+/* ---- JIT code: /tmp/perf-PID.map ---- */
+
+static int cmp_jit(const void *a, const void *b)
+{
+	const struct jit_sym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static struct jit_map *jit_map_for(struct symbolizer *sy, pid_t pid)
+{
+	char path[64], *text, *line, *save = NULL;
+	struct jit_map *j = NULL;
+	struct stat stbuf;
+	size_t i, cap = 0;
+
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
+	for (i = 0; i < sy->njits; i++)
+		if (sy->jits[i].pid == pid)
+			j = &sy->jits[i];
+	if (stat(path, &stbuf))
+		return j;
+	if (!j) {
+		xgrow(&sy->jits, &sy->jits_cap, sy->njits + 1, sizeof(*sy->jits));
+		j = &sy->jits[sy->njits++];
+		memset(j, 0, sizeof(*j));
+		j->pid = pid;
+		j->module_id = stacktree_module(sy->tree, path, NULL, "jit");
+	} else if (j->size == stbuf.st_size && j->mtime.tv_sec == stbuf.st_mtim.tv_sec &&
+		   j->mtime.tv_nsec == stbuf.st_mtim.tv_nsec) {
+		return j;
+	}
+	free_jit(j);
+	j->size = stbuf.st_size;
+	j->mtime = stbuf.st_mtim;
+	if (read_file(path, &text) < 0)
+		return j;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		uint64_t start, size;
+		int off = 0;
+
+		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &start, &size, &off) < 2 || !off)
+			continue;
+		xgrow(&j->syms, &cap, j->n + 1, sizeof(*j->syms));
+		j->syms[j->n].start = start;
+		j->syms[j->n].end = start + size;
+		j->syms[j->n].name = xstrdup(line + off);
+		j->n++;
+	}
+	free(text);
+	qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
+	return j;
+}
+
+static int64_t lookup_jit(struct symbolizer *sy, pid_t pid, uint64_t pc)
+{
+	struct jit_map *j = jit_map_for(sy, pid);
+	size_t lo = 0, hi;
+
+	if (!j)
+		return 0;
+	hi = j->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (pc < j->syms[mid].start)
+			hi = mid;
+		else if (pc >= j->syms[mid].end)
+			lo = mid + 1;
+		else
+			return stacktree_frame(sy->tree, j->module_id, j->syms[mid].name, NULL, 0,
+					       false, pc - j->syms[mid].start);
+	}
+	return 0;
+}
+
+int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t *ids, int max)
+{
+	struct space_map *m = space_find_map(s, pc);
+	uint64_t key[2], val;
+	Dwfl_Module *mod = NULL;
+	Dwfl *dwfl;
+	int64_t module_id;
+	int n, i;
+
+	if (!m && space_load_proc_maps(s) == 0)
+		m = space_find_map(s, pc);
+	if (!m || m->kind == SMAP_ANON || m->kind == SMAP_OTHER) {
+		int64_t id = lookup_jit(sy, space_pid(s), pc);
+		char name[64];
+
+		if (id) {
+			ids[0] = id;
+			return 1;
+		}
+		if (m) {
+			snprintf(name, sizeof(name), "[anon]+0x%" PRIx64, pc - m->start);
+			module_id = map_module_id(sy, m, NULL);
+		} else {
+			snprintf(name, sizeof(name), "[unknown]+0x%" PRIx64, pc);
+			module_id = stacktree_module(sy->tree, "[unknown]", NULL, "anon");
+		}
+		ids[0] = stacktree_frame(sy->tree, module_id, name, NULL, 0, false, pc);
+		return 1;
+	}
+
+	dwfl = space_dwfl(s);
+	if (dwfl)
+		mod = dwfl_addrmodule(dwfl, pc);
+	module_id = map_module_id(sy, m, mod);
+	key[0] = (uint64_t)module_id;
+	key[1] = pc - m->start + m->pgoff;
+	if (hashmap_get(&sy->cache, key, sizeof(key), &val)) {
+		n = (int)(val >> 56);
+		if (n > max)
+			n = max;
+		for (i = 0; i < n; i++)
+			ids[i] = sy->pool[(val & ((1ull << 56) - 1)) + i];
+		return n;
+	}
+	if (mod) {
+		int64_t tmp[SYMBOL_MAX_INLINE + 1];
+
+		n = lookup_dwfl(sy, mod, module_id, m, pc, tmp, SYMBOL_MAX_INLINE + 1);
+		xgrow(&sy->pool, &sy->pool_cap, sy->npool + n, sizeof(*sy->pool));
+		memcpy(sy->pool + sy->npool, tmp, n * sizeof(*tmp));
+		hashmap_put(&sy->cache, key, sizeof(key), ((uint64_t)n << 56) | sy->npool);
+		sy->npool += n;
+		if (n > max)
+			n = max;
+		memcpy(ids, tmp, n * sizeof(*tmp));
+		return n;
+	} else {
+		/* the file could not be read: keep module+offset, do not cache
+		 * (it may become readable once the maps are reloaded) */
+		char *name = xasprintf("%s+0x%" PRIx64, basename_of(m->path), key[1]);
+
+		ids[0] = stacktree_frame(sy->tree, module_id, name, NULL, 0, false, key[1]);
+		free(name);
+		return 1;
+	}
+}
+
+/* ---- kernel ---- */
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
+{
+	const char *p = text;
+	size_t cap = 0;
+	int64_t kernel_id = stacktree_module(sy->tree, "[kernel.kallsyms]", NULL, "kernel");
+
+	sy->kallsyms_loaded = true;
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[512], type, name[256], mod[128];
+		uint64_t addr;
+		int nf;
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			mod[0] = '\0';
+			nf = sscanf(line, "%" SCNx64 " %c %255s %127s", &addr, &type, name, mod);
+			if (nf >= 3 && addr && strchr("tTwW", type)) {
+				struct ksym *k;
+
+				xgrow(&sy->ksyms, &cap, sy->nksyms + 1, sizeof(*sy->ksyms));
+				k = &sy->ksyms[sy->nksyms++];
+				k->addr = addr;
+				k->name = xstrdup(name);
+				k->module_id = kernel_id;
+				if (nf == 4 && mod[0] == '[')
+					k->module_id = stacktree_module(sy->tree, mod, NULL, "kernel");
+			}
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	qsort(sy->ksyms, sy->nksyms, sizeof(*sy->ksyms), cmp_ksym);
+	return (int)sy->nksyms;
+}
+
+int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc)
+{
+	size_t lo = 0, hi;
+	uint64_t val;
+	int64_t id;
+
+	if (hashmap_get(&sy->kcache, &pc, sizeof(pc), &val))
+		return (int64_t)val;
+	if (!sy->kallsyms_loaded) {
+		char *text;
+
+		if (read_file("/proc/kallsyms", &text) >= 0) {
+			symbolizer_load_kallsyms(sy, text);
+			free(text);
+		}
+		sy->kallsyms_loaded = true;
+	}
+	hi = sy->nksyms;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sy->ksyms[mid].addr <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "[kernel]+0x%" PRIx64, pc);
+		id = stacktree_frame(sy->tree,
+				     stacktree_module(sy->tree, "[kernel.kallsyms]", NULL, "kernel"), name,
+				     NULL, 0, false, pc);
+	} else {
+		struct ksym *k = &sy->ksyms[lo - 1];
+
+		id = stacktree_frame(sy->tree, k->module_id, k->name, NULL, 0, false, pc - k->addr);
+	}
+	hashmap_put(&sy->kcache, &pc, sizeof(pc), (uint64_t)id);
+	return id;
+}

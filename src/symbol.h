@@ -1,0 +1,37 @@
+/* symbol.h - addresses to frames: function, module, source line, inlines
+ *
+ * User code is symbolized with libdw through the process's Dwfl (space.h):
+ * DWARF names, file:line and inlined calls where debug info exists (also
+ * found by build-id under /usr/lib/debug), .symtab/.dynsym otherwise, and
+ * "module+0xoffset" when there is no symbol at all. JIT code is looked up
+ * in /tmp/perf-PID.map; kernel addresses in /proc/kallsyms.
+ * Results are cached per (module, file offset), so each distinct pc is
+ * symbolized once whatever the process.
+ */
+#ifndef HOTSTACK_SYMBOL_H
+#define HOTSTACK_SYMBOL_H
+
+#include <stdint.h>
+
+#include "space.h"
+#include "stacktree.h"
+
+#define SYMBOL_MAX_INLINE 32
+
+struct symbolizer;
+
+struct symbolizer *symbolizer_new(struct stacktree *tree);
+void symbolizer_free(struct symbolizer *sy);
+/*
+ * Frame ids for a user pc in space s, innermost first: the inlined calls
+ * at pc (if any), then the function holding pc. Stores at most max ids and
+ * returns how many (at least 1).
+ */
+int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t *ids, int max);
+/* Frame id for a kernel pc (from /proc/kallsyms, loaded on first use). */
+int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc);
+
+/* Exposed for tests: parse kallsyms text; returns the number of symbols. */
+int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text);
+
+#endif
