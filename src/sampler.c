@@ -178,6 +178,9 @@ static size_t ring_pages(const struct sampler_config *cfg, bool privileged)
 	size_t want = rec * cfg->freq / 2, pages = 64;
 	size_t maxpages = privileged ? 2048 : 64;
 
+	if (cfg->mmap_pages)
+		return cfg->mmap_pages;
+
 	while (pages * 4096 < want && pages < maxpages)
 		pages *= 2;
 	return pages;
@@ -358,6 +361,25 @@ int sampler_rescan(struct sampler *s)
 	return total;
 }
 
+/* Whether this process may sample kernel mode (root, CAP_PERFMON, or
+ * kernel.perf_event_paranoid <= 1): a probe event that is closed at once. */
+static bool kernel_permitted(struct sampler *s, pid_t pid)
+{
+	struct perf_event_attr probe = s->attr;
+	int fd;
+
+	probe.inherit = 0;
+	probe.disabled = 1;
+	probe.enable_on_exec = 0;
+	fd = (int)perf_event_open(&probe, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	/* other errors are for the real open to report */
+	return errno != EACCES && errno != EPERM;
+}
+
 static void raise_fd_limit(void)
 {
 	struct rlimit rl;
@@ -383,6 +405,11 @@ int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t l
 	hashmap_init(&s->tids);
 	raise_fd_limit();
 	setup_attr(s, launch_pid > 0);
+	if (s->cfg.kernel && !kernel_permitted(s, launch_pid > 0 ? launch_pid : pids[0])) {
+		debug("kernel samples not permitted: recording user frames only");
+		s->cfg.kernel = false;
+		setup_attr(s, launch_pid > 0);
+	}
 
 	if (launch_pid > 0) {
 		err = open_task(s, launch_pid, errmsg);
@@ -459,6 +486,11 @@ void sampler_disable(struct sampler *s)
 
 	for (i = 0; i < s->nfds; i++)
 		ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
+bool sampler_has_kernel(const struct sampler *s)
+{
+	return s->cfg.kernel;
 }
 
 uint64_t sampler_throttled(const struct sampler *s)

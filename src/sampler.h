@@ -73,6 +73,8 @@ struct sampler_config {
 	unsigned freq;		/* samples per second per thread */
 	bool kernel;		/* also kernel ips and callchains (needs privilege) */
 	uint32_t stack_size;	/* bytes of user stack copied per sample */
+	unsigned mmap_pages;	/* ring buffer data pages per CPU (power of
+				 * two), 0 to size it from freq and stack_size */
 };
 
 struct sampler;
@@ -100,6 +102,8 @@ int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_
 bool sampler_done(const struct sampler *s);
 /* Disables all events (the recording is stopping). */
 void sampler_disable(struct sampler *s);
+/* True if kernel frames are sampled (false when they were not permitted). */
+bool sampler_has_kernel(const struct sampler *s);
 /* Throttle records seen (the kernel lowered the rate). */
 uint64_t sampler_throttled(const struct sampler *s);
 void sampler_close(struct sampler *s);

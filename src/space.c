@@ -19,6 +19,7 @@ struct space {
 	struct spaces *owner;
 	pid_t pid;
 	bool alive;
+	uint64_t dead_since;	/* monotonic ns of its exit, 0 while alive */
 	struct space_map *maps;	/* sorted by start, not overlapping */
 	size_t nmaps, maps_cap;
 	Dwfl *dwfl;
@@ -251,6 +252,9 @@ void spaces_fork(struct spaces *sp, pid_t child, pid_t parent)
 		return;
 	c = spaces_get(sp, child, true);
 	space_clear_maps(c);
+	c->alive = true;	/* the pid may be reused */
+	c->dead_since = 0;
+	c->proc_read_ns = 0;
 	for (i = 0; i < p->nmaps; i++) {
 		struct space_map m = p->maps[i];
 
@@ -273,8 +277,28 @@ void spaces_exit(struct spaces *sp, pid_t pid)
 {
 	struct space *s = spaces_get(sp, pid, false);
 
-	if (s)
+	if (s) {
 		s->alive = false;
+		s->dead_since = monotonic_ns();
+	}
+}
+
+void spaces_gc(struct spaces *sp, uint64_t grace_ns)
+{
+	uint64_t now = monotonic_ns();
+	size_t i;
+
+	for (i = 0; i < sp->n; i++) {
+		struct space *s = sp->v[i];
+
+		if (s->alive || !s->dead_since || now - s->dead_since < grace_ns)
+			continue;
+		space_clear_maps(s);
+		if (s->dwfl)
+			dwfl_end(s->dwfl);
+		s->dwfl = NULL;
+		s->dead_since = 0;	/* done: nothing left to free */
+	}
 }
 
 /* Opens the file behind a mapping: through /proc/PID/map_files while the

@@ -48,6 +48,10 @@ void spaces_fork(struct spaces *sp, pid_t child, pid_t parent);
 void spaces_exec(struct spaces *sp, pid_t pid);
 /* A process exited: /proc is no longer usable for it. */
 void spaces_exit(struct spaces *sp, pid_t pid);
+/* Releases the Dwfl and maps of processes that exited more than grace_ns
+ * ago (late samples from other CPUs' buffers arrive within a drain or two),
+ * so that a recording of a fork-heavy workload stays bounded in memory. */
+void spaces_gc(struct spaces *sp, uint64_t grace_ns);
 
 pid_t space_pid(const struct space *s);
 /* Adds an executable mapping (replacing what it overlaps). */
