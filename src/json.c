@@ -1,0 +1,177 @@
+/* json.c - a small streaming JSON writer (escaping rules in json.h) */
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Length of the valid UTF-8 sequence at s (2..4), or 0. s[0] >= 0x80. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
+	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+		return 0;	/* overlong, surrogate or above U+10FFFF */
+	return n;
+}
+
+void json_write_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	putc('"', f);
+	while (*s) {
+		size_t n;
+
+		if (*s == '"' || *s == '\\') {
+			putc('\\', f);
+			putc(*s++, f);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(f, "\\u%04x", *s++);
+		} else if (*s < 0x80) {
+			putc(*s++, f);
+		} else if (!(n = utf8_seq(s))) {
+			fputs("\\ufffd", f);
+			s++;
+		} else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+			fprintf(f, "\\u%04x", s[1]);	/* C1 control */
+			s += 2;
+		} else {
+			fwrite(s, 1, n, f);
+			s += n;
+		}
+	}
+	putc('"', f);
+}
+
+static void indent(struct json *j)
+{
+	int i;
+
+	putc('\n', j->f);
+	for (i = 0; i < j->depth; i++)
+		fputs("  ", j->f);
+}
+
+/* Separator, newline and key before a value. */
+static void member(struct json *j, const char *key)
+{
+	if (j->depth > 0) {
+		if (!j->first[j->depth])
+			putc(',', j->f);
+		j->first[j->depth] = false;
+		indent(j);
+	}
+	if (key) {
+		json_write_string(j->f, key);
+		fputs(": ", j->f);
+	}
+}
+
+void json_init(struct json *j, FILE *f)
+{
+	memset(j, 0, sizeof(*j));
+	j->f = f;
+}
+
+void json_finish(struct json *j)
+{
+	putc('\n', j->f);
+}
+
+static void open_block(struct json *j, const char *key, char c)
+{
+	member(j, key);
+	putc(c, j->f);
+	if (j->depth < JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_block(struct json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	if (j->depth > 0)
+		j->depth--;
+	if (!empty)
+		indent(j);
+	putc(c, j->f);
+}
+
+void json_object_begin(struct json *j, const char *key)
+{
+	open_block(j, key, '{');
+}
+
+void json_object_end(struct json *j)
+{
+	close_block(j, '}');
+}
+
+void json_array_begin(struct json *j, const char *key)
+{
+	open_block(j, key, '[');
+}
+
+void json_array_end(struct json *j)
+{
+	close_block(j, ']');
+}
+
+void json_string(struct json *j, const char *key, const char *s)
+{
+	member(j, key);
+	if (s)
+		json_write_string(j->f, s);
+	else
+		fputs("null", j->f);
+}
+
+void json_int(struct json *j, const char *key, int64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+void json_uint(struct json *j, const char *key, uint64_t v)
+{
+	member(j, key);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_double(struct json *j, const char *key, double v, int decimals)
+{
+	member(j, key);
+	if (isfinite(v))
+		fprintf(j->f, "%.*f", decimals, v);
+	else
+		fputs("null", j->f);
+}
+
+void json_bool(struct json *j, const char *key, bool v)
+{
+	member(j, key);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	fputs("null", j->f);
+}

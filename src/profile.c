@@ -1,0 +1,997 @@
+/* profile.c - load a recording into memory and answer every reader's queries
+ *
+ * Loading reads each table once (modules, frames, stack nodes, then the
+ * selected samples rows streamed into an array indexed by node) and then
+ * walks the node tree in pre-order a few times. Ids from the file go through
+ * an idmap (a dense table when ids are compact, which is what the recorder
+ * writes, else binary search), so no per-node SQL query is ever made.
+ *
+ * "Once per sample" counts (function totals, caller/callee edges) use the
+ * classic on-path counter: during a pre-order walk, a function's counter is
+ * raised when a node of it is entered and lowered when that node is left;
+ * the node's subtree total is added only when the counter goes 0 -> 1, that
+ * is at the outermost occurrence on the path.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "profile.h"
+#include "util.h"
+
+/* ---- string pool: owns every string of a profile ---------------------- */
+
+struct strpool {
+	struct strpool *next;
+	size_t used, size;
+	char data[];
+};
+
+static const char *pool_strdup(struct strpool **pool, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	struct strpool *c = *pool;
+	char *p;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > 65536 ? len : 65536;
+
+		c = xmalloc(sizeof(*c) + size);
+		c->next = *pool;
+		c->used = 0;
+		c->size = size;
+		*pool = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, len);
+	c->used += len;
+	return p;
+}
+
+static const char *pool_strdup_or_null(struct strpool **pool, const char *s)
+{
+	return s ? pool_strdup(pool, s) : NULL;
+}
+
+static void pool_free(struct strpool *pool)
+{
+	while (pool) {
+		struct strpool *next = pool->next;
+
+		free(pool);
+		pool = next;
+	}
+}
+
+/* ---- idmap: file id -> array index ------------------------------------ */
+
+struct idmap {
+	int64_t *ids;		/* ascending */
+	size_t n, cap;
+	int *dense;		/* dense[id] = index, when ids are compact */
+	int64_t ndense;
+};
+
+static void idmap_add(struct idmap *m, int64_t id)
+{
+	xgrow(&m->ids, &m->cap, m->n + 1, sizeof(*m->ids));
+	m->ids[m->n++] = id;
+}
+
+/* Call after the last idmap_add(). Ids must have come in ascending order. */
+static void idmap_build(struct idmap *m)
+{
+	int64_t max;
+	size_t i;
+
+	if (!m->n || m->ids[0] < 0)
+		return;
+	max = m->ids[m->n - 1];
+	if (max > (int64_t)m->n * 4 + 1024)
+		return;
+	m->ndense = max + 1;
+	m->dense = xmalloc(m->ndense * sizeof(*m->dense));
+	for (i = 0; i < (size_t)m->ndense; i++)
+		m->dense[i] = -1;
+	for (i = 0; i < m->n; i++)
+		m->dense[m->ids[i]] = (int)i;
+}
+
+/* The index of id in the order it was added, or -1. */
+static int idmap_find(const struct idmap *m, int64_t id)
+{
+	size_t lo = 0, hi = m->n;
+
+	if (m->dense)
+		return id >= 0 && id < m->ndense ? m->dense[id] : -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->n && m->ids[lo] == id ? (int)lo : -1;
+}
+
+static void idmap_release(struct idmap *m)
+{
+	free(m->ids);
+	free(m->dense);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* State of one profile_load(). */
+struct loader {
+	struct profile *p;
+	size_t cap_meta, cap_modules, cap_frames, cap_nodes;
+	struct idmap module_ids, frame_ids, node_ids;
+	int64_t *frame_module_ids;	/* per frame, until resolved */
+	int64_t *node_parent_ids, *node_frame_ids;	/* per node, until resolved */
+	size_t cap_fmi, cap_npi, cap_nfi;
+	struct hashmap funcs;
+	size_t cap_funcs;
+	int unknown_frame;
+	bool id_order_broken;
+};
+
+static int load_meta(void *arg, const char *key, const char *value, bool is_int UNUSED,
+		     int64_t iv UNUSED)
+{
+	struct loader *l = arg;
+	struct profile *p = l->p;
+
+	if (!key || !value)
+		return 0;
+	xgrow(&p->meta, &l->cap_meta, p->nmeta + 1, sizeof(*p->meta));
+	p->meta[p->nmeta].key = pool_strdup(&p->strings, key);
+	p->meta[p->nmeta].value = pool_strdup(&p->strings, value);
+	p->nmeta++;
+	return 0;
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static int load_module(void *arg, int64_t id, const char *path, const char *build_id,
+		       const char *kind)
+{
+	struct loader *l = arg;
+	struct profile *p = l->p;
+	struct profile_module *m;
+
+	xgrow(&p->modules, &l->cap_modules, p->nmodules + 1, sizeof(*p->modules));
+	m = &p->modules[p->nmodules++];
+	m->id = id;
+	m->path = pool_strdup(&p->strings, path ? path : "");
+	m->name = basename_of(m->path);
+	m->build_id = pool_strdup_or_null(&p->strings, build_id);
+	m->kind = pool_strdup(&p->strings, kind ? kind : "user");
+	m->is_kernel = !strcmp(m->kind, "kernel");
+	m->selected = true;
+	idmap_add(&l->module_ids, id);
+	return 0;
+}
+
+/* The index of function (name, module), created if new. */
+static int intern_func(struct loader *l, const char *name, int module)
+{
+	struct profile *p = l->p;
+	size_t len = strlen(name);
+	char *key = xmalloc(sizeof(module) + len);
+	uint64_t idx = p->nfuncs;
+
+	memcpy(key, &module, sizeof(module));
+	memcpy(key + sizeof(module), name, len);
+	if (!hashmap_get_or_put(&l->funcs, key, sizeof(module) + len, &idx)) {
+		struct profile_func *f;
+
+		xgrow(&p->funcs, &l->cap_funcs, p->nfuncs + 1, sizeof(*p->funcs));
+		f = &p->funcs[p->nfuncs++];
+		memset(f, 0, sizeof(*f));
+		f->name = name;
+		f->module = module;
+		f->hot_frame = -1;
+	}
+	free(key);
+	return (int)idx;
+}
+
+static int add_frame(struct loader *l, int64_t id, int64_t module_id, const char *function,
+		     const char *file, int line, bool is_inline, uint64_t offset)
+{
+	struct profile *p = l->p;
+	struct profile_frame *f;
+
+	xgrow(&p->frames, &l->cap_frames, p->nframes + 1, sizeof(*p->frames));
+	xgrow(&l->frame_module_ids, &l->cap_fmi, p->nframes + 1, sizeof(*l->frame_module_ids));
+	l->frame_module_ids[p->nframes] = module_id;
+	f = &p->frames[p->nframes];
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->module = -1;
+	f->function = pool_strdup(&p->strings, function && *function ? function : "[unknown]");
+	f->file = file && *file ? pool_strdup(&p->strings, file) : NULL;
+	f->line = f->file && line > 0 ? line : 0;
+	f->is_inline = is_inline;
+	f->offset = offset;
+	f->func = -1;
+	return (int)p->nframes++;
+}
+
+static int load_frame(void *arg, int64_t id, int64_t module_id, const char *function,
+		      const char *file, int line, bool is_inline, uint64_t offset)
+{
+	struct loader *l = arg;
+
+	add_frame(l, id, module_id, function, file, line, is_inline, offset);
+	idmap_add(&l->frame_ids, id);
+	return 0;
+}
+
+/* The stored depth is not trusted: preorder() recomputes it from the tree. */
+static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
+		     int depth UNUSED)
+{
+	struct loader *l = arg;
+	struct profile *p = l->p;
+	size_t i = p->nnodes;
+
+	if (id <= 0)		/* 0 is the root; negative ids are not written */
+		return 0;
+	xgrow(&p->nodes, &l->cap_nodes, i + 1, sizeof(*p->nodes));
+	xgrow(&l->node_parent_ids, &l->cap_npi, i + 1, sizeof(*l->node_parent_ids));
+	xgrow(&l->node_frame_ids, &l->cap_nfi, i + 1, sizeof(*l->node_frame_ids));
+	memset(&p->nodes[i], 0, sizeof(p->nodes[i]));
+	p->nodes[i].id = id;
+	l->node_parent_ids[i] = parent_id;
+	l->node_frame_ids[i] = frame_id;
+	/* node i is the (i - 1)th id added: the root has no idmap entry */
+	idmap_add(&l->node_ids, id);
+	p->nnodes++;
+	return 0;
+}
+
+static int load_sample(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t node_id,
+		       int64_t count, int64_t weight_ns)
+{
+	struct loader *l = arg;
+	int i = idmap_find(&l->node_ids, node_id);
+
+	if (i < 0 || count < 0 || weight_ns < 0)
+		return 0;
+	l->p->nodes[i + 1].self.count += count;
+	l->p->nodes[i + 1].self.weight_ns += weight_ns;
+	return 0;
+}
+
+/* Resolve module ids of frames and create functions. */
+static void link_frames(struct loader *l)
+{
+	struct profile *p = l->p;
+	size_t i;
+
+	idmap_build(&l->module_ids);
+	for (i = 0; i < p->nframes; i++) {
+		struct profile_frame *f = &p->frames[i];
+
+		f->module = idmap_find(&l->module_ids, l->frame_module_ids[i]);
+		f->func = intern_func(l, f->function, f->module);
+	}
+}
+
+/* Frame index of a node's frame id; missing frames share one "[unknown]". */
+static int node_frame(struct loader *l, int64_t frame_id)
+{
+	int f = idmap_find(&l->frame_ids, frame_id);
+
+	if (f >= 0)
+		return f;
+	if (l->unknown_frame < 0) {
+		l->unknown_frame = add_frame(l, -1, -1, "[unknown]", NULL, 0, false, 0);
+		l->p->frames[l->unknown_frame].func =
+			intern_func(l, l->p->frames[l->unknown_frame].function, -1);
+	}
+	return l->unknown_frame;
+}
+
+/*
+ * Link nodes into a tree under the root (index 0). A node whose parent is
+ * missing hangs off the root; nodes in a parent cycle are never reached.
+ * Children keep id order.
+ */
+static void link_nodes(struct loader *l)
+{
+	struct profile *p = l->p;
+	size_t i;
+
+	idmap_build(&l->node_ids);
+	p->nodes[0].parent = -1;
+	p->nodes[0].frame = -1;
+	for (i = 0; i < p->nnodes; i++) {
+		p->nodes[i].first_child = -1;
+		p->nodes[i].next_sibling = -1;
+		p->nodes[i].cnode = -1;
+	}
+	for (i = 1; i < p->nnodes; i++) {
+		struct profile_node *n = &p->nodes[i];
+		int64_t pid = l->node_parent_ids[i];
+		int parent = pid ? idmap_find(&l->node_ids, pid) : -1;
+
+		n->parent = parent < 0 || parent + 1 == (int)i ? 0 : parent + 1;
+		n->frame = node_frame(l, l->node_frame_ids[i]);
+	}
+	for (i = p->nnodes - 1; i >= 1; i--) {
+		struct profile_node *parent = &p->nodes[p->nodes[i].parent];
+
+		p->nodes[i].next_sibling = parent->first_child;
+		parent->first_child = (int)i;
+	}
+}
+
+/* Nodes reachable from the root, parents before children (root excluded). */
+static int *preorder(struct profile *p, size_t *n_out)
+{
+	int *order = xmalloc(p->nnodes * sizeof(*order));
+	size_t n = 0;
+	int i = p->nodes[0].first_child;
+
+	while (i >= 0) {
+		struct profile_node *node = &p->nodes[i];
+
+		order[n++] = i;
+		node->depth = p->nodes[node->parent].depth + 1;
+		if (node->first_child >= 0) {
+			i = node->first_child;
+			continue;
+		}
+		while (i > 0 && p->nodes[i].next_sibling < 0)
+			i = p->nodes[i].parent;
+		i = i > 0 ? p->nodes[i].next_sibling : -1;
+	}
+	*n_out = n;
+	return order;
+}
+
+static bool module_matches(const struct profile_module *m, const char *want, bool exact)
+{
+	if (strchr(want, '/'))
+		return exact ? !strcmp(m->path, want) : strstr(m->path, want) != NULL;
+	return exact ? !strcmp(m->name, want) : strstr(m->name, want) != NULL;
+}
+
+static void select_modules(struct profile *p)
+{
+	const char *want = p->filter.module;
+	bool any = false;
+	size_t i;
+
+	if (!want)
+		return;
+	for (i = 0; i < p->nmodules; i++) {
+		p->modules[i].selected = module_matches(&p->modules[i], want, true);
+		any |= p->modules[i].selected;
+	}
+	if (!any)
+		for (i = 0; i < p->nmodules; i++)
+			p->modules[i].selected = module_matches(&p->modules[i], want, false);
+}
+
+/* Drop samples whose stack has no frame in a selected module. */
+static void apply_module_filter(struct profile *p, const int *order, size_t n)
+{
+	bool *keep;
+	size_t i;
+
+	if (!p->filter.module)
+		return;
+	keep = xcalloc(p->nnodes, sizeof(*keep));
+	for (i = 0; i < n; i++) {
+		struct profile_node *node = &p->nodes[order[i]];
+		int m = p->frames[node->frame].module;
+
+		keep[order[i]] = keep[node->parent] || (m >= 0 && p->modules[m].selected);
+		if (!keep[order[i]])
+			node->self.count = node->self.weight_ns = 0;
+	}
+	free(keep);
+}
+
+static void value_add(struct profile_value *dst, const struct profile_value *v)
+{
+	dst->count += v->count;
+	dst->weight_ns += v->weight_ns;
+}
+
+static bool value_zero(const struct profile_value *v)
+{
+	return !v->count && !v->weight_ns;
+}
+
+/* Per node totals, frame and function self, and the overall totals. */
+static void sum_nodes(struct profile *p, const int *order, size_t n)
+{
+	size_t i;
+
+	for (i = n; i-- > 0;) {
+		struct profile_node *node = &p->nodes[order[i]];
+		struct profile_frame *f = &p->frames[node->frame];
+
+		value_add(&node->total, &node->self);
+		value_add(&p->nodes[node->parent].total, &node->total);
+		value_add(&f->self, &node->self);
+		value_add(&p->funcs[f->func].self, &node->self);
+	}
+	p->totals.samples = p->nodes[0].total.count;
+	p->totals.weight_ns = p->nodes[0].total.weight_ns;
+}
+
+/*
+ * The path of a pre-order walk: entering node order[i] first leaves every
+ * path entry at its depth or deeper. The caller keeps one int of state per
+ * entry (e.g. the counter it raised) to undo when the entry is left.
+ */
+struct walk {
+	int *node, *state;
+	size_t len;
+};
+
+static void walk_init(struct walk *w, const struct profile *p)
+{
+	w->node = xmalloc((p->nnodes + 1) * sizeof(*w->node));
+	w->state = xmalloc((p->nnodes + 1) * sizeof(*w->state));
+	w->len = 0;
+}
+
+static void walk_release(struct walk *w)
+{
+	free(w->node);
+	free(w->state);
+}
+
+/* Function totals, counted once per sample (recursion). */
+static void sum_funcs(struct profile *p, const int *order, size_t n)
+{
+	int *onpath = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*onpath));
+	struct walk w;
+	size_t i;
+
+	walk_init(&w, p);
+	for (i = 0; i < n; i++) {
+		struct profile_node *node = &p->nodes[order[i]];
+		int f = p->frames[node->frame].func;
+
+		while (w.len && p->nodes[w.node[w.len - 1]].depth >= node->depth) {
+			w.len--;
+			onpath[w.state[w.len]]--;
+		}
+		if (value_zero(&node->total))
+			continue;	/* nothing below: stay off the path */
+		if (onpath[f]++ == 0)
+			value_add(&p->funcs[f].total, &node->total);
+		w.node[w.len] = order[i];
+		w.state[w.len++] = f;
+	}
+	walk_release(&w);
+	free(onpath);
+	for (i = 0; i < p->nfuncs; i++) {
+		struct profile_func *f = &p->funcs[i];
+
+		f->self_pct = p->totals.samples ? 100.0 * f->self.count / p->totals.samples : 0;
+		f->total_pct = p->totals.samples ? 100.0 * f->total.count / p->totals.samples : 0;
+	}
+}
+
+/* Pick each function's hottest frame. */
+static void find_hot_frames(struct profile *p, const int *order, size_t n)
+{
+	uint64_t *below = xcalloc(p->nframes ? p->nframes : 1, sizeof(*below));
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct profile_node *node = &p->nodes[order[i]];
+
+		below[node->frame] += node->total.count;
+	}
+	for (i = 0; i < p->nframes; i++) {
+		struct profile_frame *fr = &p->frames[i];
+		struct profile_func *f = &p->funcs[fr->func];
+		struct profile_frame *best = f->hot_frame >= 0 ? &p->frames[f->hot_frame] : NULL;
+
+		if (!below[i])
+			continue;
+		if (!best || fr->self.count > best->self.count ||
+		    (fr->self.count == best->self.count &&
+		     (below[i] > below[f->hot_frame] ||
+		      (below[i] == below[f->hot_frame] && fr->file && !best->file))))
+			f->hot_frame = (int)i;
+	}
+	free(below);
+}
+
+/* ---- call tree -------------------------------------------------------- */
+
+struct cnode_key {
+	int parent, func;
+	int is_inline;
+};
+
+static int cmp_func_names(const struct profile *p, int a, int b)
+{
+	const struct profile_func *fa = &p->funcs[a], *fb = &p->funcs[b];
+	int c = strcmp(fa->name, fb->name);
+
+	if (c)
+		return c;
+	return strcmp(fa->module >= 0 ? p->modules[fa->module].path : "",
+		      fb->module >= 0 ? p->modules[fb->module].path : "");
+}
+
+static int cmp_cnodes(const void *a, const void *b, void *arg)
+{
+	const struct profile *p = arg;
+	const struct profile_cnode *ca = &p->cnodes[*(const int *)a];
+	const struct profile_cnode *cb = &p->cnodes[*(const int *)b];
+	int c = cmp_func_names(p, ca->func, cb->func);
+
+	return c ? c : ca->is_inline - cb->is_inline;
+}
+
+static void sort_cnode_children(struct profile *p)
+{
+	int *kids = NULL;
+	size_t cap = 0, i;
+
+	for (i = 0; i < p->ncnodes; i++) {
+		size_t n = 0, k;
+		int c;
+
+		for (c = p->cnodes[i].first_child; c >= 0; c = p->cnodes[c].next_sibling) {
+			xgrow(&kids, &cap, n + 1, sizeof(*kids));
+			kids[n++] = c;
+		}
+		if (n < 2)
+			continue;
+		qsort_r(kids, n, sizeof(*kids), cmp_cnodes, p);
+		p->cnodes[i].first_child = kids[0];
+		for (k = 0; k < n; k++)
+			p->cnodes[kids[k]].next_sibling = k + 1 < n ? kids[k + 1] : -1;
+	}
+	free(kids);
+}
+
+static void build_cnodes(struct profile *p, const int *order, size_t n)
+{
+	struct hashmap map;
+	size_t cap = 0, i;
+
+	hashmap_init(&map);
+	xgrow(&p->cnodes, &cap, 1, sizeof(*p->cnodes));
+	memset(&p->cnodes[0], 0, sizeof(p->cnodes[0]));
+	p->cnodes[0].parent = p->cnodes[0].first_child = p->cnodes[0].next_sibling = -1;
+	p->cnodes[0].func = -1;
+	p->cnodes[0].total = p->nodes[0].total;
+	p->ncnodes = 1;
+	p->nodes[0].cnode = 0;
+	for (i = 0; i < n; i++) {
+		struct profile_node *node = &p->nodes[order[i]];
+		const struct profile_frame *f = &p->frames[node->frame];
+		struct profile_cnode *c;
+		struct cnode_key key;
+		uint64_t idx = p->ncnodes;
+
+		if (value_zero(&node->total))
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.parent = p->nodes[node->parent].cnode;
+		key.func = f->func;
+		key.is_inline = f->is_inline;
+		if (!hashmap_get_or_put(&map, &key, sizeof(key), &idx)) {
+			xgrow(&p->cnodes, &cap, p->ncnodes + 1, sizeof(*p->cnodes));
+			c = &p->cnodes[p->ncnodes++];
+			memset(c, 0, sizeof(*c));
+			c->parent = key.parent;
+			c->func = key.func;
+			c->is_inline = f->is_inline;
+			c->depth = p->cnodes[key.parent].depth + 1;
+			c->first_child = -1;
+			c->next_sibling = p->cnodes[key.parent].first_child;
+			p->cnodes[key.parent].first_child = (int)idx;
+		}
+		c = &p->cnodes[idx];
+		node->cnode = (int)idx;
+		value_add(&c->self, &node->self);
+		value_add(&c->total, &node->total);
+	}
+	hashmap_release(&map);
+	sort_cnode_children(p);
+}
+
+/* ---- public ----------------------------------------------------------- */
+
+static int64_t meta_int(const struct profile *p, const char *key, int64_t dflt)
+{
+	const char *v = profile_meta(p, key);
+	char *end;
+	long long n;
+
+	if (!v)
+		return dflt;
+	n = strtoll(v, &end, 10);
+	return end != v ? n : dflt;
+}
+
+int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
+		 char **errmsg)
+{
+	static const struct profile_filter dflt = PROFILE_FILTER_INIT;
+	struct loader l;
+	struct profile *p;
+	const char *what;
+	int ret;
+
+	*out = NULL;
+	*errmsg = NULL;
+	memset(&l, 0, sizeof(l));
+	l.unknown_frame = -1;
+	hashmap_init(&l.funcs);
+	p = l.p = xcalloc(1, sizeof(*p));
+	p->path = xstrdup(store_path(st));
+	p->filter = f ? *f : dflt;
+	if (p->filter.module)
+		p->filter.module = pool_strdup(&p->strings, p->filter.module);
+
+	/* the root is node 0 */
+	xgrow(&p->nodes, &l.cap_nodes, 1, sizeof(*p->nodes));
+	xgrow(&l.node_parent_ids, &l.cap_npi, 1, sizeof(*l.node_parent_ids));
+	xgrow(&l.node_frame_ids, &l.cap_nfi, 1, sizeof(*l.node_frame_ids));
+	memset(&p->nodes[0], 0, sizeof(p->nodes[0]));
+	p->nnodes = 1;
+
+	what = "meta";
+	ret = store_each_meta(st, load_meta, &l);
+	if (!ret) {
+		what = "modules";
+		ret = store_each_module(st, load_module, &l);
+	}
+	if (!ret) {
+		what = "frames";
+		ret = store_each_frame(st, load_frame, &l);
+		idmap_build(&l.frame_ids);
+		link_frames(&l);
+	}
+	if (!ret) {
+		what = "stack nodes";
+		ret = store_each_node(st, load_node, &l);
+		link_nodes(&l);
+	}
+	if (!ret) {
+		what = "samples";
+		ret = store_each_sample(st, p->filter.kind, p->filter.tid, load_sample, &l);
+	}
+	if (ret) {
+		*errmsg = xasprintf("cannot read %s of '%s': %s", what,
+				    sanitized(store_path(st)), store_last_error(st));
+		profile_free(p);
+	} else {
+		p->order = preorder(p, &p->norder);
+		select_modules(p);
+		apply_module_filter(p, p->order, p->norder);
+		sum_nodes(p, p->order, p->norder);
+		sum_funcs(p, p->order, p->norder);
+		find_hot_frames(p, p->order, p->norder);
+		build_cnodes(p, p->order, p->norder);
+		p->totals.lost = meta_int(p, "lost", 0);
+		p->totals.unwind_errors = meta_int(p, "unwind_errors", 0);
+		p->totals.duration_ns = meta_int(p, "duration_ns", -1);
+		*out = p;
+	}
+	idmap_release(&l.module_ids);
+	idmap_release(&l.frame_ids);
+	idmap_release(&l.node_ids);
+	free(l.frame_module_ids);
+	free(l.node_parent_ids);
+	free(l.node_frame_ids);
+	hashmap_release(&l.funcs);
+	return ret;
+}
+
+int profile_open(const char *path, const struct profile_filter *f, struct profile **out,
+		 char **errmsg)
+{
+	struct store *st;
+	int ret = store_open(path, &st, errmsg);
+
+	if (ret) {
+		*out = NULL;
+		return ret;
+	}
+	ret = profile_load(st, f, out, errmsg);
+	store_free(st);
+	return ret;
+}
+
+void profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	free(p->path);
+	free(p->meta);
+	free(p->modules);
+	free(p->frames);
+	free(p->funcs);
+	free(p->nodes);
+	free(p->cnodes);
+	free(p->order);
+	pool_free(p->strings);
+	free(p);
+}
+
+const char *profile_meta(const struct profile *p, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < p->nmeta; i++)
+		if (!strcmp(p->meta[i].key, key))
+			return p->meta[i].value;
+	return NULL;
+}
+
+static const char *const kind_names[] = {
+	[KIND_CPU] = "cpu",
+	[KIND_OFFCPU] = "offcpu",
+};
+
+int profile_kind_from_name(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kind_names); i++)
+		if (kind_names[i] && !strcmp(kind_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *profile_kind_name(int kind)
+{
+	if (kind < 0 || (size_t)kind >= ARRAY_SIZE(kind_names) || !kind_names[kind])
+		return "unknown";
+	return kind_names[kind];
+}
+
+const char *profile_func_module(const struct profile *p, int func)
+{
+	int m = p->funcs[func].module;
+
+	return m >= 0 ? p->modules[m].name : "";
+}
+
+struct sort_ctx {
+	const struct profile *p;
+	enum profile_sort key;
+};
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a > b ? -1 : a < b;
+}
+
+static int cmp_funcs(const void *a, const void *b, void *arg)
+{
+	const struct sort_ctx *ctx = arg;
+	int ia = *(const int *)a, ib = *(const int *)b;
+	const struct profile_func *fa = &ctx->p->funcs[ia], *fb = &ctx->p->funcs[ib];
+	int c;
+
+	if (ctx->key == PROFILE_SORT_SELF) {
+		c = cmp_u64_desc(fa->self.count, fb->self.count);
+		if (!c)
+			c = cmp_u64_desc(fa->total.count, fb->total.count);
+	} else {
+		c = cmp_u64_desc(fa->total.count, fb->total.count);
+		if (!c)
+			c = cmp_u64_desc(fa->self.count, fb->self.count);
+	}
+	if (!c)
+		c = cmp_u64_desc(fa->total.weight_ns, fb->total.weight_ns);
+	return c ? c : cmp_func_names(ctx->p, ia, ib);
+}
+
+size_t profile_sorted_funcs(const struct profile *p, enum profile_sort sort, int **out)
+{
+	int *idx = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*idx));
+	struct sort_ctx ctx = { p, sort };
+	size_t i, n = 0;
+
+	for (i = 0; i < p->nfuncs; i++)
+		if (!value_zero(&p->funcs[i].total))
+			idx[n++] = (int)i;
+	qsort_r(idx, n, sizeof(*idx), cmp_funcs, &ctx);
+	*out = idx;
+	return n;
+}
+
+int profile_find_func(const struct profile *p, const char *name, int *nmatch)
+{
+	int best = -1, matches = 0;
+	size_t i;
+
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct profile_func *f = &p->funcs[i];
+
+		if (strcmp(f->name, name) || value_zero(&f->total))
+			continue;
+		matches++;
+		if (best < 0 || cmp_u64_desc(f->total.count, p->funcs[best].total.count) < 0 ||
+		    (f->total.count == p->funcs[best].total.count &&
+		     cmp_func_names(p, (int)i, best) < 0))
+			best = (int)i;
+	}
+	if (nmatch)
+		*nmatch = matches;
+	return best;
+}
+
+static int cmp_edges(const void *a, const void *b, void *arg)
+{
+	const struct profile_edge *ea = a, *eb = b;
+	int c = cmp_u64_desc(ea->value.count, eb->value.count);
+
+	if (!c)
+		c = cmp_u64_desc(ea->value.weight_ns, eb->value.weight_ns);
+	return c ? c : cmp_func_names(arg, ea->func, eb->func);
+}
+
+/*
+ * Edges between func and its neighbours, once per sample per edge: walks
+ * the tree in pre-order (parents before children, by depth).
+ */
+static size_t edges(const struct profile *p, int func, bool callers, struct profile_edge **out)
+{
+	struct profile_value *sum = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*sum));
+	int *onpath = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*onpath));
+	struct profile_edge *e;
+	size_t i, n = 0;
+	struct walk w;
+
+	walk_init(&w, p);
+	for (i = 0; i < p->norder; i++) {
+		const struct profile_node *node = &p->nodes[p->order[i]];
+		const struct profile_node *parent = &p->nodes[node->parent];
+		int f = p->frames[node->frame].func, key = -1;
+
+		while (w.len && p->nodes[w.node[w.len - 1]].depth >= node->depth) {
+			w.len--;
+			if (w.state[w.len] >= 0)
+				onpath[w.state[w.len]]--;
+		}
+		if (value_zero(&node->total))
+			continue;
+		if (node->parent > 0) {
+			int pf = p->frames[parent->frame].func;
+
+			if (callers && f == func)
+				key = pf;
+			else if (!callers && pf == func)
+				key = f;
+		}
+		if (key >= 0 && onpath[key]++ == 0)
+			value_add(&sum[key], &node->total);
+		w.node[w.len] = p->order[i];
+		w.state[w.len++] = key;
+	}
+	walk_release(&w);
+	free(onpath);
+
+	e = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*e));
+	for (i = 0; i < p->nfuncs; i++) {
+		if (value_zero(&sum[i]))
+			continue;
+		e[n].func = (int)i;
+		e[n].value = sum[i];
+		e[n].pct = p->funcs[func].total.count ?
+			   100.0 * sum[i].count / p->funcs[func].total.count : 0;
+		n++;
+	}
+	free(sum);
+	qsort_r(e, n, sizeof(*e), cmp_edges, (void *)p);
+	*out = e;
+	return n;
+}
+
+size_t profile_callers(const struct profile *p, int func, struct profile_edge **out)
+{
+	return edges(p, func, true, out);
+}
+
+size_t profile_callees(const struct profile *p, int func, struct profile_edge **out)
+{
+	return edges(p, func, false, out);
+}
+
+/* Append a frame name for folded output: ';' and controls become '_'. */
+static void fold_name(struct strbuf *sb, const struct profile *p, const struct profile_cnode *c)
+{
+	const struct profile_func *f = &p->funcs[c->func];
+	size_t start = sb->len, i;
+
+	strbuf_adds(sb, f->name);
+	for (i = start; i < sb->len; i++) {
+		unsigned char ch = sb->buf[i];
+
+		if (ch == ';' || ch < 0x20 || ch == 0x7f)
+			sb->buf[i] = '_';
+	}
+	if (c->is_inline)
+		strbuf_adds(sb, "_[i]");
+	else if (f->module >= 0 && p->modules[f->module].is_kernel)
+		strbuf_adds(sb, "_[k]");
+}
+
+static int cmp_folded(const void *a, const void *b)
+{
+	return strcmp(((const struct profile_folded *)a)->stack,
+		      ((const struct profile_folded *)b)->stack);
+}
+
+size_t profile_folded(const struct profile *p, struct profile_folded **out)
+{
+	struct profile_folded *f = NULL;
+	struct strbuf sb = STRBUF_INIT;
+	int *path = xmalloc((p->ncnodes ? p->ncnodes : 1) * sizeof(*path));
+	size_t cap = 0, n = 0, i, j, k;
+
+	for (i = 1; i < p->ncnodes; i++) {
+		size_t depth = 0;
+		int c;
+
+		if (value_zero(&p->cnodes[i].self))
+			continue;
+		for (c = (int)i; c > 0; c = p->cnodes[c].parent)
+			path[depth++] = c;
+		strbuf_reset(&sb);
+		for (j = depth; j-- > 0;) {
+			fold_name(&sb, p, &p->cnodes[path[j]]);
+			if (j)
+				strbuf_add(&sb, ";", 1);
+		}
+		xgrow(&f, &cap, n + 1, sizeof(*f));
+		f[n].stack = xstrndup(sb.buf, sb.len);
+		f[n].value = p->cnodes[i].self;
+		n++;
+	}
+	strbuf_release(&sb);
+	free(path);
+	if (n)
+		qsort(f, n, sizeof(*f), cmp_folded);
+	/* different functions of one name fold to the same line: merge them */
+	for (i = 0, k = 0; i < n; i++) {
+		if (k && !strcmp(f[k - 1].stack, f[i].stack)) {
+			value_add(&f[k - 1].value, &f[i].value);
+			free(f[i].stack);
+		} else {
+			f[k++] = f[i];
+		}
+	}
+	*out = f;
+	return k;
+}
+
+void profile_folded_free(struct profile_folded *f, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(f[i].stack);
+	free(f);
+}

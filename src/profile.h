@@ -1,0 +1,208 @@
+/* profile.h - a recording loaded into memory: the query layer of every reader
+ *
+ * report, info, export and later diff, flame graphs and the UI read a
+ * recording through this module, never through SQL. profile_load() reads one
+ * selection of samples (kind, thread, module) and builds, once:
+ *
+ *   modules[], frames[]   as stored; frames[i].func links a frame to its
+ *                         function (one function = name + module path)
+ *   nodes[]               the stored stack prefix tree, line level; nodes[0]
+ *                         is a synthetic root, every other node has a frame
+ *   cnodes[]              the call tree: nodes merged by function name (and
+ *                         inline-ness) along the path, as a flame graph
+ *                         shows it; cnodes[0] is the root; children are
+ *                         sorted by name; only paths with samples are kept
+ *   funcs[]               per function self and total, percentages
+ *
+ * Counting rules:
+ *   self   samples whose leaf frame belongs to the function. The leaf is the
+ *          innermost frame, which may be an inline frame: an inlined
+ *          function gets its own self, not the function it was inlined into.
+ *   total  samples with the function anywhere on the stack, counted once per
+ *          sample however often it recurses.
+ *   edges  (callers/callees) samples where F directly calls G (the frame
+ *          below F on the path is G), counted once per sample per edge.
+ *   pct    100 * count / totals.samples, by sample count.
+ *
+ * Everything below is read-only for users; indices are ints, -1 means none.
+ * A loaded profile is never modified: queries only read it (threads may share
+ * one). It does not keep the store open.
+ */
+#ifndef HOTSTACK_PROFILE_H
+#define HOTSTACK_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/*
+ * Which samples to load. kind is an enum sample_kind; tid 0 means all
+ * threads. module, if not NULL, keeps only samples whose stack has at least
+ * one frame in a matching module: a module matches when the basename of its
+ * path equals module exactly; when no module of the recording matches
+ * exactly, every module whose basename contains module as a substring
+ * matches ("libc" finds "libc.so.6"). A module containing '/' is compared
+ * with the whole path instead.
+ */
+struct profile_filter {
+	int kind;
+	int tid;
+	const char *module;
+};
+#define PROFILE_FILTER_INIT { KIND_CPU, 0, NULL }
+
+struct profile_value {
+	uint64_t count;		/* samples */
+	uint64_t weight_ns;	/* their weight: CPU time for KIND_CPU */
+};
+
+struct profile_module {
+	int64_t id;
+	const char *path;	/* never NULL ("" if unknown) */
+	const char *name;	/* basename of path */
+	const char *build_id;	/* may be NULL */
+	const char *kind;	/* "user", "kernel", "jit", "vdso", "anon" */
+	bool is_kernel;
+	bool selected;		/* matches filter.module (true when no filter) */
+};
+
+struct profile_frame {
+	int64_t id;
+	int module;		/* index into modules, -1 if unknown */
+	const char *function;	/* never NULL */
+	const char *file;	/* may be NULL */
+	int line;		/* 0 if unknown */
+	bool is_inline;		/* inlined into the frame above it (its caller) */
+	uint64_t offset;
+	int func;		/* index into funcs */
+	struct profile_value self;	/* samples whose leaf is this frame */
+};
+
+struct profile_func {
+	const char *name;
+	int module;		/* index into modules, -1 if unknown */
+	struct profile_value self, total;
+	double self_pct, total_pct;
+	/* the frame where the function spends most: most self samples, then
+	 * most samples below it, then one with a source file; -1 if none */
+	int hot_frame;
+};
+
+struct profile_node {
+	int64_t id;		/* stack_nodes.id; 0 for the root */
+	int parent;		/* -1 for the root */
+	int first_child, next_sibling;
+	int frame;		/* index into frames, -1 for the root */
+	int depth;		/* 0 for the root, 1 for the outermost frame */
+	int cnode;		/* its call tree node, -1 if it has no samples */
+	struct profile_value self, total;	/* total = self + children */
+};
+
+struct profile_cnode {
+	int parent;		/* -1 for the root */
+	int first_child, next_sibling;	/* children in name order */
+	int func;		/* index into funcs, -1 for the root */
+	bool is_inline;
+	int depth;
+	struct profile_value self, total;
+};
+
+struct profile_totals {
+	uint64_t samples;	/* selected samples: sum of all self counts */
+	uint64_t weight_ns;
+	int64_t lost;		/* meta lost, unwind_errors; 0 if absent */
+	int64_t unwind_errors;
+	int64_t duration_ns;	/* meta duration_ns; -1 if the recording did not finish */
+};
+
+struct profile_meta {
+	const char *key, *value;
+};
+
+struct profile {
+	char *path;
+	struct profile_filter filter;	/* filter.module points into the profile */
+	struct profile_totals totals;
+	struct profile_meta *meta;
+	size_t nmeta;
+	struct profile_module *modules;
+	size_t nmodules;
+	struct profile_frame *frames;
+	size_t nframes;
+	struct profile_func *funcs;
+	size_t nfuncs;
+	struct profile_node *nodes;
+	size_t nnodes;
+	struct profile_cnode *cnodes;
+	size_t ncnodes;
+	int *order;		/* nodes reachable from the root, pre-order, root excluded */
+	size_t norder;
+	struct strpool *strings;	/* owns every string above */
+};
+
+/*
+ * Load the selection f (NULL = PROFILE_FILTER_INIT) of an open recording.
+ * Returns 0, or a negative errno with a one-line *errmsg (malloc'd).
+ */
+int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
+		 char **errmsg);
+/* store_open() + profile_load() + store_free(). */
+int profile_open(const char *path, const struct profile_filter *f, struct profile **out,
+		 char **errmsg);
+void profile_free(struct profile *p);
+
+/* The meta value for key, or NULL. */
+const char *profile_meta(const struct profile *p, const char *key);
+/* The sample kind called name ("cpu", "offcpu"), or -1. */
+int profile_kind_from_name(const char *name);
+const char *profile_kind_name(int kind);
+
+/* The function's module basename, "" if unknown. */
+const char *profile_func_module(const struct profile *p, int func);
+
+enum profile_sort {
+	PROFILE_SORT_SELF,	/* self desc, then total desc, then name */
+	PROFILE_SORT_TOTAL,	/* total desc, then self desc, then name */
+};
+/*
+ * Functions with samples in the selection, sorted (ties: name, then module
+ * path, so the order is deterministic). *out is a malloc'd array of indices
+ * into funcs; returns its length.
+ */
+size_t profile_sorted_funcs(const struct profile *p, enum profile_sort sort, int **out);
+/*
+ * The function called name with the most total samples (-1 if none has
+ * samples); *nmatch (if not NULL) gets how many functions have that name.
+ */
+int profile_find_func(const struct profile *p, const char *name, int *nmatch);
+
+struct profile_edge {
+	int func;			/* the caller or callee */
+	struct profile_value value;	/* samples through the edge */
+	double pct;			/* of the function's total count */
+};
+/*
+ * Direct callers / callees of func, sorted by count desc then name.
+ * *out is malloc'd; returns its length. A self-recursive function is its
+ * own caller and callee.
+ */
+size_t profile_callers(const struct profile *p, int func, struct profile_edge **out);
+size_t profile_callees(const struct profile *p, int func, struct profile_edge **out);
+
+/*
+ * Folded stacks (Brendan Gregg's format): one entry per distinct path of
+ * function names, root first, joined by ';', sorted bytewise like
+ * stackcollapse output. Names get "_[i]" for inline frames, else "_[k]" for
+ * kernel frames. ';', control characters and DEL inside a name become '_' so
+ * a line always parses; no other escaping (this is for machines).
+ */
+struct profile_folded {
+	char *stack;
+	struct profile_value value;
+};
+size_t profile_folded(const struct profile *p, struct profile_folded **out);
+void profile_folded_free(struct profile_folded *f, size_t n);
+
+#endif

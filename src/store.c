@@ -1,0 +1,1007 @@
+/* store.c - the SQLite recording: schema, writer and checked reader
+ *
+ * The only file that includes sqlite3.h. The writer keeps one prepared
+ * statement per store_add_* call and relies on the caller's transactions
+ * (store_begin/store_commit, at least once a second while recording), so a
+ * recorder killed at any point leaves a WAL database holding everything up
+ * to its last commit. store_close() checkpoints and switches the file back to
+ * rollback-journal mode so a finished recording is one self-contained file
+ * that can be read from a read-only place.
+ *
+ * The reader opens with SQLITE_OPEN_READONLY and never writes the database.
+ * A hot WAL left by a killed recorder is still read: SQLite rebuilds the
+ * wal-index in the -shm file (or in heap memory if the -shm exists but is
+ * read-only); if the -shm is missing and cannot be created, the database and
+ * its WAL are copied to a private directory in $TMPDIR and read from there.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "util.h"
+
+/* PRAGMA application_id of a hotstack recording: 'HSTR'. */
+#define STORE_APPLICATION_ID 0x48535452
+
+enum {
+	STMT_META,
+	STMT_PROCESS,
+	STMT_THREAD,
+	STMT_MODULE,
+	STMT_FRAME,
+	STMT_NODE,
+	STMT_SAMPLES,
+	NR_STMTS
+};
+
+static const char *const stmt_sql[NR_STMTS] = {
+	[STMT_META] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)",
+	[STMT_PROCESS] = "INSERT OR REPLACE INTO processes(pid, ppid, name, exe) "
+			 "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_THREAD] = "INSERT INTO threads(tid, pid, name) VALUES (?1, ?2, ?3) "
+			"ON CONFLICT(tid) DO UPDATE SET pid = excluded.pid, name = excluded.name",
+	[STMT_MODULE] = "INSERT OR REPLACE INTO modules(id, path, build_id, kind) "
+			"VALUES (?1, ?2, ?3, ?4)",
+	[STMT_FRAME] = "INSERT OR REPLACE INTO frames(id, module_id, function, file, line, "
+		       "inline, offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_NODE] = "INSERT OR REPLACE INTO stack_nodes(id, parent_id, frame_id, depth) "
+		      "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_SAMPLES] = "INSERT INTO samples(slice, tid, kind, node_id, count, weight_ns) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+			 "ON CONFLICT(slice, tid, kind, node_id) DO UPDATE SET "
+			 "count = count + excluded.count, "
+			 "weight_ns = weight_ns + excluded.weight_ns",
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value);\n"
+	"CREATE TABLE processes(pid INTEGER PRIMARY KEY, ppid INTEGER, name TEXT, exe TEXT);\n"
+	"CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT);\n"
+	"CREATE TABLE modules(id INTEGER PRIMARY KEY, path TEXT, build_id TEXT, kind TEXT);\n"
+	"CREATE TABLE frames(id INTEGER PRIMARY KEY, module_id INTEGER, function TEXT NOT NULL,\n"
+	"  file TEXT, line INTEGER, inline INTEGER NOT NULL DEFAULT 0, offset INTEGER);\n"
+	"CREATE TABLE stack_nodes(id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL,\n"
+	"  frame_id INTEGER NOT NULL, depth INTEGER NOT NULL);\n"
+	"CREATE INDEX stack_nodes_parent ON stack_nodes(parent_id);\n"
+	"CREATE TABLE sample_kinds(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT);\n"
+	"INSERT INTO sample_kinds VALUES (0, 'cpu', 'ns'), (1, 'offcpu', 'ns');\n"
+	"CREATE TABLE samples(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  kind INTEGER NOT NULL, node_id INTEGER NOT NULL,\n"
+	"  count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID;\n";
+
+/* Tables a reader needs; a recording missing one is damaged. */
+static const char *const required_tables[] = {
+	"meta", "processes", "threads", "modules", "frames", "stack_nodes", "samples",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char *copy_dir;		/* private copy of a WAL recording, see open_copy() */
+	bool writer;
+	bool in_txn;
+	sqlite3_stmt *stmt[NR_STMTS];
+};
+
+/* Map an SQLite result code to a negative errno. */
+static int sqlite_errno(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return 0;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_READONLY:
+		return -EROFS;
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_MISMATCH:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_RANGE:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
+/* As sqlite_errno() for a call that failed: never 0. */
+static int sqlite_fail(int rc)
+{
+	return sqlite_errno(rc) ? sqlite_errno(rc) : -EIO;
+}
+
+static char *errf(const char *fmt, ...) ATTR_PRINTF(1, 2);
+static char *errf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = xstrdup("out of memory");
+	va_end(ap);
+	return s;
+}
+
+static void stmts_finalize(struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < NR_STMTS; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+}
+
+static const char *const copy_files[] = { "r.db", "r.db-wal", "r.db-shm" };
+
+static void remove_copy(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(copy_files); i++) {
+		char *f = xasprintf("%s/%s", dir, copy_files[i]);
+
+		unlink(f);
+		free(f);
+	}
+	rmdir(dir);
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	stmts_finalize(st);
+	sqlite3_close_v2(st->db);
+	if (st->copy_dir) {
+		remove_copy(st->copy_dir);
+		free(st->copy_dir);
+	}
+	free(st->path);
+	free(st);
+}
+
+const char *store_last_error(struct store *st)
+{
+	return st && st->db ? sqlite3_errmsg(st->db) : "no database";
+}
+
+const char *store_path(const struct store *st)
+{
+	return st->path;
+}
+
+/* ---- writer ---------------------------------------------------------- */
+
+/* Remove (old == NULL) or rename to old+suffix the -wal/-shm beside path. */
+static int move_side_files(const char *path, const char *old, char **errmsg)
+{
+	static const char *const side[] = { "-wal", "-shm" };
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < ARRAY_SIZE(side); i++) {
+		char *s = xasprintf("%s%s", path, side[i]);
+		char *o = old ? xasprintf("%s%s", old, side[i]) : NULL;
+
+		if ((o ? rename(s, o) : unlink(s)) < 0 && errno != ENOENT) {
+			ret = -errno;
+			*errmsg = errf("cannot remove '%s': %s", sanitized(s), strerror(-ret));
+		}
+		free(s);
+		free(o);
+	}
+	return ret;
+}
+
+/*
+ * Move path and its -wal/-shm to path.old. A -wal must never end up beside
+ * a database it was not written for: SQLite would replay it into that file.
+ */
+static int move_aside(const char *path, bool *renamed, char **errmsg)
+{
+	char *old = xasprintf("%s.old", path);
+	struct stat sb;
+	int ret = 0;
+
+	if (lstat(path, &sb) < 0) {
+		if (errno == ENOENT)
+			ret = move_side_files(path, NULL, errmsg);
+		else {
+			ret = -errno;
+			*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(-ret));
+		}
+		goto out;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		ret = -EISDIR;
+		*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(EISDIR));
+		goto out;
+	}
+	ret = move_side_files(old, NULL, errmsg);
+	if (ret)
+		goto out;
+	if (rename(path, old) < 0) {
+		char buf[1024];
+
+		ret = -errno;
+		sanitize(buf, sizeof(buf), path);
+		*errmsg = errf("cannot rename '%s' to '%s.old': %s", buf, buf, strerror(-ret));
+		goto out;
+	}
+	*renamed = true;
+	ret = move_side_files(path, old, errmsg);
+out:
+	free(old);
+	return ret;
+}
+
+static int exec_sql(struct store *st, const char *sql, char **errmsg)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(st->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		if (errmsg)
+			*errmsg = errf("cannot write '%s': %s", sanitized(st->path),
+				       msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return sqlite_fail(rc);
+	}
+	return 0;
+}
+
+int store_create(const char *path, struct store **out, bool *renamed, char **errmsg)
+{
+	struct store *st;
+	char *sql;
+	int fd, rc, ret, i;
+
+	*out = NULL;
+	*renamed = false;
+	*errmsg = NULL;
+	ret = move_aside(path, renamed, errmsg);
+	if (ret)
+		return ret;
+	/* create the file ourselves: SQLite would only say "unable to open" */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		ret = -errno;
+		*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(-ret));
+		return ret;
+	}
+	close(fd);
+
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->writer = true;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		ret = sqlite_fail(rc);
+		*errmsg = errf("cannot create '%s': %s", sanitized(path),
+			       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 5000);
+	sql = xasprintf("PRAGMA journal_mode = WAL;\n"
+			"PRAGMA synchronous = NORMAL;\n"
+			"PRAGMA application_id = %d;\n"
+			"PRAGMA user_version = %d;\n"
+			"BEGIN;\n%s"
+			"INSERT INTO meta VALUES ('schema_version', %d);\n"
+			"COMMIT;\n",
+			STORE_APPLICATION_ID, STORE_SCHEMA_VERSION, schema_sql,
+			STORE_SCHEMA_VERSION);
+	ret = exec_sql(st, sql, errmsg);
+	free(sql);
+	if (ret)
+		goto fail;
+	for (i = 0; i < NR_STMTS; i++) {
+		rc = sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					&st->stmt[i], NULL);
+		if (rc != SQLITE_OK) {
+			ret = sqlite_fail(rc);
+			*errmsg = errf("cannot write '%s': %s", sanitized(path),
+				       sqlite3_errmsg(st->db));
+			goto fail;
+		}
+	}
+	*out = st;
+	return 0;
+fail:
+	store_free(st);
+	unlink(path);
+	sql = NULL;
+	move_side_files(path, NULL, &sql);	/* best effort */
+	free(sql);
+	return ret;
+}
+
+int store_begin(struct store *st)
+{
+	int ret;
+
+	if (st->in_txn)
+		return 0;
+	ret = exec_sql(st, "BEGIN", NULL);
+	if (!ret)
+		st->in_txn = true;
+	return ret;
+}
+
+int store_commit(struct store *st)
+{
+	int ret;
+
+	if (!st->in_txn)
+		return 0;
+	ret = exec_sql(st, "COMMIT", NULL);
+	if (!ret)
+		st->in_txn = false;
+	return ret;
+}
+
+/* Run a bound writer statement once and reset it for reuse. */
+static int step_reset(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc == SQLITE_DONE ? 0 : sqlite_fail(rc);
+}
+
+static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(stmt, i);
+}
+
+int store_set_meta(struct store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *s = st->stmt[STMT_META];
+
+	bind_text(s, 1, key);
+	bind_text(s, 2, value);
+	return step_reset(s);
+}
+
+int store_set_meta_int(struct store *st, const char *key, int64_t value)
+{
+	sqlite3_stmt *s = st->stmt[STMT_META];
+
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, value);
+	return step_reset(s);
+}
+
+int store_add_process(struct store *st, int pid, int ppid, const char *name, const char *exe)
+{
+	sqlite3_stmt *s = st->stmt[STMT_PROCESS];
+
+	sqlite3_bind_int(s, 1, pid);
+	sqlite3_bind_int(s, 2, ppid);
+	bind_text(s, 3, name);
+	bind_text(s, 4, exe);
+	return step_reset(s);
+}
+
+int store_add_thread(struct store *st, int tid, int pid, const char *name)
+{
+	sqlite3_stmt *s = st->stmt[STMT_THREAD];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int(s, 2, pid);
+	bind_text(s, 3, name);
+	return step_reset(s);
+}
+
+int store_add_module(struct store *st, int64_t id, const char *path, const char *build_id,
+		     const char *kind)
+{
+	sqlite3_stmt *s = st->stmt[STMT_MODULE];
+
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, path);
+	bind_text(s, 3, build_id);
+	bind_text(s, 4, kind);
+	return step_reset(s);
+}
+
+int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char *function,
+		    const char *file, int line, bool is_inline, uint64_t offset)
+{
+	sqlite3_stmt *s = st->stmt[STMT_FRAME];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, module_id);
+	bind_text(s, 3, function ? function : "[unknown]");
+	bind_text(s, 4, file);
+	if (file && line > 0)
+		sqlite3_bind_int(s, 5, line);
+	else
+		sqlite3_bind_null(s, 5);
+	sqlite3_bind_int(s, 6, is_inline);
+	sqlite3_bind_int64(s, 7, (int64_t)offset);
+	return step_reset(s);
+}
+
+int store_add_node(struct store *st, int64_t id, int64_t parent_id, int64_t frame_id, int depth)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODE];
+
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, parent_id);
+	sqlite3_bind_int64(s, 3, frame_id);
+	sqlite3_bind_int(s, 4, depth);
+	return step_reset(s);
+}
+
+int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_t node_id,
+		      int64_t count, int64_t weight_ns)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SAMPLES];
+
+	sqlite3_bind_int64(s, 1, slice);
+	sqlite3_bind_int(s, 2, tid);
+	sqlite3_bind_int(s, 3, kind);
+	sqlite3_bind_int64(s, 4, node_id);
+	sqlite3_bind_int64(s, 5, count);
+	sqlite3_bind_int64(s, 6, weight_ns);
+	return step_reset(s);
+}
+
+int store_close(struct store *st)
+{
+	int ret = 0;
+
+	if (!st)
+		return 0;
+	if (st->writer) {
+		ret = store_commit(st);
+		stmts_finalize(st);
+		/*
+		 * Best effort: a reader holding the file open makes these fail
+		 * with SQLITE_BUSY, which leaves a valid WAL database behind.
+		 */
+		if (!ret) {
+			sqlite3_exec(st->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+			sqlite3_exec(st->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+		}
+	}
+	stmts_finalize(st);
+	if (sqlite3_close(st->db) != SQLITE_OK && !ret)
+		ret = -EIO;
+	st->db = NULL;
+	store_free(st);
+	return ret;
+}
+
+/* ---- reader ---------------------------------------------------------- */
+
+/* Prepare sql or fail with -errno; *stmt is NULL on failure. */
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt)
+{
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+
+	if (rc != SQLITE_OK) {
+		*stmt = NULL;
+		return sqlite_fail(rc);
+	}
+	return 0;
+}
+
+/* Run a query returning one integer; *found says whether a row came back. */
+static int query_int(struct store *st, const char *sql, int64_t *value, bool *found)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret = prepare(st, sql, &stmt);
+
+	if (ret)
+		return ret;
+	rc = sqlite3_step(stmt);
+	*found = rc == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL;
+	if (*found)
+		*value = sqlite3_column_int64(stmt, 0);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return sqlite_errno(rc);
+}
+
+/* 1 if the table exists, 0 if not, -errno if the schema cannot be read. */
+static int has_table(struct store *st, const char *name)
+{
+	sqlite3_stmt *stmt;
+	int rc, ret = prepare(st, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+			      &stmt);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		ret = 1;
+	else if (rc != SQLITE_DONE)
+		ret = sqlite_fail(rc);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+/* Checks that need only the file: it exists, is regular, non-empty, SQLite. */
+static int check_file(const char *path, char **errmsg)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int err = errno;
+
+		*errmsg = errf("cannot open '%s': %s", sanitized(path), strerror(err));
+		return -err;
+	}
+	if (fstat(fd, &sb) < 0) {
+		int err = errno;
+
+		close(fd);
+		*errmsg = errf("cannot open '%s': %s", sanitized(path), strerror(err));
+		return -err;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		int err = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+
+		close(fd);
+		if (err == EISDIR)
+			*errmsg = errf("cannot open '%s': %s", sanitized(path), strerror(err));
+		else
+			*errmsg = errf("'%s' is not a regular file", sanitized(path));
+		return -err;
+	}
+	if (sb.st_size == 0) {
+		close(fd);
+		*errmsg = errf("'%s' is empty: not a hotstack recording", sanitized(path));
+		return -EINVAL;
+	}
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < 0) {
+		int err = errno;
+
+		close(fd);
+		*errmsg = errf("cannot read '%s': %s", sanitized(path), strerror(err));
+		return -err;
+	}
+	close(fd);
+	if (n < (ssize_t)sizeof(head) || memcmp(head, magic, sizeof(magic))) {
+		*errmsg = errf("'%s' is not a SQLite database: not a hotstack recording",
+			       sanitized(path));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * An SQLite error while validating a file that has the SQLite magic: corrupt
+ * unless SQLite says it could not read it (I/O, locks, memory, -shm).
+ */
+static int corrupt(struct store *st, int ret, char **errmsg)
+{
+	int rc = sqlite3_extended_errcode(st->db) & 0xff;
+
+	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB || rc == SQLITE_FORMAT ||
+	    rc == SQLITE_RANGE || rc == SQLITE_ERROR || rc == SQLITE_OK)
+		*errmsg = errf("'%s' is corrupt (%s)", sanitized(st->path),
+			       sqlite3_errmsg(st->db));
+	else
+		*errmsg = errf("cannot read '%s': %s", sanitized(st->path),
+			       sqlite3_errmsg(st->db));
+	return ret ? ret : -EINVAL;
+}
+
+/*
+ * quick_check's report as one line: "*** in database main ***\nPage 7: ..."
+ * becomes "page 7: ...".
+ */
+static char *one_line(const char *report)
+{
+	static const char banner[] = "*** in database main ***";
+	char *s, *p;
+
+	if (!strncmp(report, banner, sizeof(banner) - 1))
+		report += sizeof(banner) - 1;
+	report += strspn(report, "\n ");
+	s = xstrdup(report);
+	for (p = s; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (!strncmp(s, "Page ", 5))
+		s[0] = 'p';
+	return s;
+}
+
+static int check_recording(struct store *st, char **errmsg)
+{
+	int64_t appid = 0, version = 0, meta_version = 0;
+	bool found, meta_found;
+	sqlite3_stmt *stmt;
+	const char *res;
+	size_t i;
+	int ret;
+
+	ret = query_int(st, "PRAGMA application_id", &appid, &found);
+	if (ret)
+		return corrupt(st, ret, errmsg);
+	ret = has_table(st, "meta");
+	if (ret < 0)
+		return corrupt(st, ret, errmsg);
+	if (appid != STORE_APPLICATION_ID || !ret) {
+		*errmsg = errf("'%s' is a SQLite database but not a hotstack recording",
+			       sanitized(st->path));
+		return -EINVAL;
+	}
+	ret = query_int(st, "PRAGMA user_version", &version, &found);
+	if (ret)
+		return corrupt(st, ret, errmsg);
+	ret = query_int(st, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'",
+			&meta_version, &meta_found);
+	if (ret)
+		return corrupt(st, ret, errmsg);
+	if (meta_found && meta_version > version)
+		version = meta_version;
+	if (version > STORE_SCHEMA_VERSION) {
+		*errmsg = errf("'%s' has schema version %lld; this hotstack reads up to %d: "
+			       "upgrade hotstack", sanitized(st->path), (long long)version,
+			       STORE_SCHEMA_VERSION);
+		return -EINVAL;
+	}
+	ret = prepare(st, "PRAGMA quick_check(1)", &stmt);
+	if (ret)
+		return corrupt(st, ret, errmsg);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		ret = corrupt(st, -EINVAL, errmsg);
+		sqlite3_finalize(stmt);
+		return ret;
+	}
+	res = (const char *)sqlite3_column_text(stmt, 0);
+	if (!res || strcmp(res, "ok")) {
+		char *detail = one_line(res ? res : "quick_check failed");
+
+		sqlite3_finalize(stmt);
+		*errmsg = errf("'%s' is corrupt (%s)", sanitized(st->path), detail);
+		free(detail);
+		return -EINVAL;
+	}
+	sqlite3_finalize(stmt);
+	for (i = 0; i < ARRAY_SIZE(required_tables); i++) {
+		ret = has_table(st, required_tables[i]);
+		if (ret < 0)
+			return corrupt(st, ret, errmsg);
+		if (!ret) {
+			char *detail = xasprintf("table '%s' is missing", required_tables[i]);
+
+			*errmsg = errf("'%s' is corrupt (%s)", sanitized(st->path), detail);
+			free(detail);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Open db read-only and check it; st->path names the recording in messages. */
+static int open_checked(struct store *st, const char *db, char **errmsg)
+{
+	int rc = sqlite3_open_v2(db, &st->db, SQLITE_OPEN_READONLY, NULL);
+
+	if (rc != SQLITE_OK) {
+		*errmsg = errf("cannot open '%s': %s", sanitized(st->path),
+			       st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+		return sqlite_fail(rc);
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	/* a live recorder may hold the WAL lock for a moment */
+	sqlite3_busy_timeout(st->db, 5000);
+	return check_recording(st, errmsg);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[65536];
+	int in, out, ret = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return errno == ENOENT ? 0 : -errno;
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, n) != n) {
+			ret = errno ? -errno : -EIO;
+			break;
+		}
+	}
+	if (n < 0)
+		ret = -errno;
+	close(in);
+	if (close(out) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * A recording whose recorder was killed is a WAL database. Reading it needs
+ * its -shm file; when that is missing and cannot be created (a read-only
+ * directory), read a private copy of the database and its WAL in $TMPDIR.
+ */
+static int open_copy(struct store *st, char **errmsg)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/hotstack-read.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	char *from, *to;
+	size_t i;
+	int ret = 0;
+
+	if (!mkdtemp(dir)) {
+		ret = -errno;
+		*errmsg = errf("cannot open '%s': cannot create a copy in '%s': %s",
+			       sanitized(st->path), dir, strerror(-ret));
+		free(dir);
+		return ret;
+	}
+	st->copy_dir = dir;
+	for (i = 0; !ret && i < 2; i++) {
+		from = xasprintf("%s%s", st->path, copy_files[i] + 4);
+		to = xasprintf("%s/%s", dir, copy_files[i]);
+		ret = copy_file(from, to);
+		free(from);
+		free(to);
+	}
+	if (ret) {
+		*errmsg = errf("cannot open '%s': cannot copy it to '%s': %s",
+			       sanitized(st->path), dir, strerror(-ret));
+		return ret;
+	}
+	to = xasprintf("%s/%s", dir, copy_files[0]);
+	ret = open_checked(st, to, errmsg);
+	free(to);
+	return ret;
+}
+
+int store_open(const char *path, struct store **out, char **errmsg)
+{
+	struct store *st;
+	int ret;
+
+	*out = NULL;
+	*errmsg = NULL;
+	ret = check_file(path, errmsg);
+	if (ret)
+		return ret;
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	ret = open_checked(st, path, errmsg);
+	if (ret && st->db && (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CANTOPEN) {
+		sqlite3_close_v2(st->db);
+		st->db = NULL;
+		free(*errmsg);
+		*errmsg = NULL;
+		ret = open_copy(st, errmsg);
+	}
+	if (ret) {
+		store_free(st);
+		return ret;
+	}
+	*out = st;
+	return 0;
+}
+
+char *store_get_meta(struct store *st, const char *key)
+{
+	sqlite3_stmt *stmt;
+	char *value = NULL;
+
+	if (prepare(st, "SELECT value FROM meta WHERE key = ?1", &stmt))
+		return NULL;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		value = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return value;
+}
+
+static const char *col_text(sqlite3_stmt *stmt, int i)
+{
+	return (const char *)sqlite3_column_text(stmt, i);
+}
+
+/*
+ * End a row loop: returns the callback's non-zero value if it stopped the
+ * loop, -errno if the query failed, else 0. Finalizes stmt.
+ */
+static int finish_rows(sqlite3_stmt *stmt, int rc, int ret)
+{
+	if (!ret && rc != SQLITE_DONE)
+		ret = sqlite_fail(rc);
+	sqlite3_finalize(stmt);
+	return ret;
+}
+
+int store_each_meta(struct store *st, store_meta_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, ret = prepare(st, "SELECT key, value FROM meta ORDER BY key", &stmt);
+
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, col_text(stmt, 0), col_text(stmt, 1),
+			 sqlite3_column_type(stmt, 1) == SQLITE_INTEGER,
+			 sqlite3_column_int64(stmt, 1));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_process(struct store *st, store_process_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, "SELECT pid, ppid, name, exe FROM processes ORDER BY pid", &stmt);
+
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int(stmt, 0), sqlite3_column_int(stmt, 1),
+			 col_text(stmt, 2), col_text(stmt, 3));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_thread(struct store *st, int kind, store_thread_cb cb, void *arg)
+{
+	/* threads that sampled but never got a threads row still show up */
+	static const char sql[] =
+		"WITH s AS (SELECT tid, sum(count) AS n FROM samples WHERE kind = ?1 "
+		"GROUP BY tid) "
+		"SELECT t.tid, t.pid, t.name, coalesce(s.n, 0) FROM threads t "
+		"LEFT JOIN s ON s.tid = t.tid "
+		"UNION ALL SELECT s.tid, 0, NULL, s.n FROM s "
+		"WHERE s.tid NOT IN (SELECT tid FROM threads) ORDER BY 1";
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, ret = prepare(st, sql, &stmt);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int(stmt, 1, kind);
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int(stmt, 0), sqlite3_column_int(stmt, 1),
+			 col_text(stmt, 2), sqlite3_column_int64(stmt, 3));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_module(struct store *st, store_module_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, "SELECT id, path, build_id, kind FROM modules ORDER BY id", &stmt);
+
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int64(stmt, 0), col_text(stmt, 1),
+			 col_text(stmt, 2), col_text(stmt, 3));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_frame(struct store *st, store_frame_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, "SELECT id, module_id, function, file, line, inline, offset "
+			      "FROM frames ORDER BY id", &stmt);
+
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+			 col_text(stmt, 2), col_text(stmt, 3), sqlite3_column_int(stmt, 4),
+			 sqlite3_column_int(stmt, 5) != 0,
+			 (uint64_t)sqlite3_column_int64(stmt, 6));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_node(struct store *st, store_node_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, "SELECT id, parent_id, frame_id, depth FROM stack_nodes "
+			      "ORDER BY id", &stmt);
+
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+			 sqlite3_column_int64(stmt, 2), sqlite3_column_int(stmt, 3));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, tid ?
+			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
+			  "WHERE kind = ?1 AND tid = ?2" :
+			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
+			  "WHERE kind = ?1", &stmt);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int(stmt, 1, kind);
+	if (tid)
+		sqlite3_bind_int(stmt, 2, tid);
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1),
+			 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3),
+			 sqlite3_column_int64(stmt, 4));
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_get_counts(struct store *st, struct store_counts *c)
+{
+	static const struct {
+		const char *sql;
+		size_t off;
+	} q[] = {
+		{ "SELECT count(*) FROM processes", offsetof(struct store_counts, processes) },
+		{ "SELECT count(*) FROM threads", offsetof(struct store_counts, threads) },
+		{ "SELECT count(*) FROM modules", offsetof(struct store_counts, modules) },
+		{ "SELECT count(*) FROM frames", offsetof(struct store_counts, frames) },
+		{ "SELECT count(*) FROM stack_nodes", offsetof(struct store_counts, nodes) },
+		{ "SELECT count(*) FROM samples", offsetof(struct store_counts, sample_rows) },
+		{ "SELECT coalesce(sum(count), 0) FROM samples",
+		  offsetof(struct store_counts, samples) },
+	};
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < ARRAY_SIZE(q); i++) {
+		int64_t v = 0;
+		bool found;
+		int ret = query_int(st, q[i].sql, &v, &found);
+
+		if (ret)
+			return ret;
+		*(int64_t *)((char *)c + q[i].off) = v;
+	}
+	return 0;
+}

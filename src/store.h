@@ -1,0 +1,140 @@
+/* store.h - the SQLite recording: schema, writer and reader
+ *
+ * store.c is the only file that includes sqlite3.h. A recording is a product
+ * interface documented in hotstack-recording(5); this header is its API.
+ *
+ * Schema version 1 (all times in nanoseconds):
+ *
+ *   meta(key TEXT PRIMARY KEY, value)           -- one row per fact, see below
+ *   processes(pid INTEGER PRIMARY KEY, ppid, name, exe)
+ *   threads(tid INTEGER PRIMARY KEY, pid, name)
+ *   modules(id INTEGER PRIMARY KEY, path, build_id, kind)
+ *           -- kind: 'user', 'kernel', 'jit', 'vdso', 'anon'
+ *   frames(id INTEGER PRIMARY KEY, module_id, function, file, line,
+ *          inline, offset)
+ *           -- one row per distinct (module, function, file, line, inline);
+ *           -- function is never NULL: unknown code is "module+0xoffset";
+ *           -- inline=1 marks a frame inlined into its parent frame
+ *   stack_nodes(id INTEGER PRIMARY KEY, parent_id, frame_id, depth)
+ *           -- prefix tree of call paths, root first: parent_id 0 is the
+ *           -- root; depth 1 is the outermost frame (e.g. _start)
+ *   sample_kinds(id INTEGER PRIMARY KEY, name, unit)   -- 0 'cpu' ...
+ *   samples(slice, tid, kind, node_id, count, weight_ns,
+ *           PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID
+ *           -- aggregated: slice = (time - start) / slice_ns; node_id is the
+ *           -- leaf of the sampled stack
+ *
+ * meta keys: schema_version, hotstack_version, command, pids, mode
+ * ("launch"/"attach"), host, kernel, start_time (Unix ns), duration_ns,
+ * event, frequency, slice_ns, stack_size, kernel_frames (0/1), samples, lost,
+ * unwind_errors, exit_status (launch mode).
+ */
+#ifndef HOTSTACK_STORE_H
+#define HOTSTACK_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_SLICE_NS 100000000ull	/* 100 ms time slices */
+
+enum sample_kind {
+	KIND_CPU = 0,		/* on-CPU samples; weight = sampled CPU time */
+	KIND_OFFCPU = 1,	/* off-CPU intervals (waits issue) */
+};
+
+struct store;
+
+/*
+ * Writer. store_create() makes a new recording at path. An existing file at
+ * path is renamed to path.old first (an existing path.old is replaced), and
+ * *renamed is set to true. The database uses WAL and synchronous=NORMAL; all
+ * store_add_* calls must sit between store_begin() and store_commit().
+ * On error, returns a negative errno and sets *errmsg (malloc'd, one line).
+ */
+int store_create(const char *path, struct store **out, bool *renamed, char **errmsg);
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+int store_set_meta(struct store *st, const char *key, const char *value);
+int store_set_meta_int(struct store *st, const char *key, int64_t value);
+int store_add_process(struct store *st, int pid, int ppid, const char *name, const char *exe);
+/* Inserts or replaces the thread's row (threads get renamed). */
+int store_add_thread(struct store *st, int tid, int pid, const char *name);
+int store_add_module(struct store *st, int64_t id, const char *path,
+		     const char *build_id, const char *kind);
+int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char *function,
+		    const char *file, int line, bool is_inline, uint64_t offset);
+int store_add_node(struct store *st, int64_t id, int64_t parent_id, int64_t frame_id, int depth);
+/* Adds count and weight to the (slice, tid, kind, node) row, creating it. */
+int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_t node_id,
+		      int64_t count, int64_t weight_ns);
+/* Commits anything pending, checkpoints the WAL and closes. Frees st. */
+int store_close(struct store *st);
+
+/*
+ * Reader. store_open() opens an existing recording read-only and checks it:
+ * not a file, empty, not SQLite, corrupt, not a hotstack recording, or a
+ * newer schema version all fail with -EINVAL/-errno and a one-line *errmsg
+ * saying what is wrong and what to do. A recording is recognised by
+ * PRAGMA application_id 'HSTR' plus a meta table; its schema version is the
+ * larger of PRAGMA user_version and meta schema_version (the writer sets
+ * both). The file is never modified, and a recording whose recorder was
+ * killed (a WAL file beside it) reads up to its last commit. PRAGMA
+ * quick_check runs on open: it reads the whole file once.
+ */
+int store_open(const char *path, struct store **out, char **errmsg);
+/* Returns a malloc'd value or NULL if the key is absent. */
+char *store_get_meta(struct store *st, const char *key);
+void store_free(struct store *st);
+
+/* The path given to store_open()/store_create(). */
+const char *store_path(const struct store *st);
+/* SQLite's message for the last failed call on st (reader or writer). */
+const char *store_last_error(struct store *st);
+
+/*
+ * Row iteration. Each store_each_* calls cb once per row, in id order; text
+ * arguments may be NULL and are valid only during the call. A non-zero
+ * return from cb stops the loop and is returned; otherwise the result is 0
+ * or a negative errno (see store_last_error()).
+ */
+typedef int (*store_meta_cb)(void *arg, const char *key, const char *value, bool is_int,
+			     int64_t int_value);
+typedef int (*store_process_cb)(void *arg, int pid, int ppid, const char *name,
+				const char *exe);
+/* samples: sum of count of the thread's samples of the kind asked for. */
+typedef int (*store_thread_cb)(void *arg, int tid, int pid, const char *name, int64_t samples);
+typedef int (*store_module_cb)(void *arg, int64_t id, const char *path, const char *build_id,
+			       const char *kind);
+typedef int (*store_frame_cb)(void *arg, int64_t id, int64_t module_id, const char *function,
+			      const char *file, int line, bool is_inline, uint64_t offset);
+typedef int (*store_node_cb)(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
+			     int depth);
+typedef int (*store_sample_cb)(void *arg, int64_t slice, int tid, int64_t node_id,
+			       int64_t count, int64_t weight_ns);
+
+/* Meta rows in key order; is_int says the value was stored as an integer. */
+int store_each_meta(struct store *st, store_meta_cb cb, void *arg);
+int store_each_process(struct store *st, store_process_cb cb, void *arg);
+/* Threads in tid order, including tids that have samples but no threads row
+ * (pid 0, name NULL). */
+int store_each_thread(struct store *st, int kind, store_thread_cb cb, void *arg);
+int store_each_module(struct store *st, store_module_cb cb, void *arg);
+int store_each_frame(struct store *st, store_frame_cb cb, void *arg);
+int store_each_node(struct store *st, store_node_cb cb, void *arg);
+/*
+ * The samples rows of one kind and one thread (tid 0 = all threads), in no
+ * particular order; node_id is the leaf. The caller sums: streaming the rows
+ * into an array indexed by node is ~5x faster than SQL GROUP BY node_id
+ * (1M rows: 50 ms against 270 ms).
+ */
+int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
+
+struct store_counts {
+	int64_t processes, threads, modules, frames, nodes;
+	int64_t sample_rows;	/* rows of the samples table */
+	int64_t samples;	/* sum of count over all kinds */
+};
+int store_get_counts(struct store *st, struct store_counts *c);
+
+#endif

@@ -1,0 +1,659 @@
+/* test-profile.c - the query layer on small, hand-built recordings
+ *
+ * Each test writes a recording with fixture.h (stacks as "main;a;b"), loads
+ * it through profile_open() and checks the computed numbers.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "profile.h"
+#include "util.h"
+
+struct env {
+	char *dir, *db;
+	struct fixture *fx;
+	struct profile *p;
+};
+
+static int setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+
+	e->dir = fixture_tmpdir();
+	e->db = xasprintf("%s/test.db", e->dir);
+	e->fx = fixture_create(e->db);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	profile_free(e->p);
+	fixture_rmdir(e->dir);
+	free(e->dir);
+	free(e->db);
+	free(e);
+	return 0;
+}
+
+/* Close the recording and load it with the filter (NULL = default). */
+static struct profile *load(struct env *e, const struct profile_filter *f)
+{
+	char *err = NULL;
+
+	if (e->fx) {
+		fixture_close(e->fx);
+		e->fx = NULL;
+	}
+	profile_free(e->p);
+	e->p = NULL;
+	if (profile_open(e->db, f, &e->p, &err))
+		fail_msg("profile_open: %s", err);
+	return e->p;
+}
+
+/* The function called name (in any module); fails the test if absent. */
+static const struct profile_func *func(const struct profile *p, const char *name)
+{
+	int f = profile_find_func(p, name, NULL);
+
+	if (f < 0)
+		fail_msg("no function '%s'", name);
+	return &p->funcs[f];
+}
+
+static int func_index(const struct profile *p, const char *name)
+{
+	return (int)(func(p, name) - p->funcs);
+}
+
+/* Folded output as "stack count\n" lines. */
+static char *folded_text(const struct profile *p, bool weight)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct profile_folded *f;
+	size_t i, n = profile_folded(p, &f);
+
+	strbuf_adds(&sb, "");
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s %llu\n", f[i].stack, (unsigned long long)(weight ?
+			    f[i].value.weight_ns : f[i].value.count));
+	profile_folded_free(f, n);
+	return sb.buf;
+}
+
+/* "name:count,..." of an edge list. */
+static char *edges_text(const struct profile *p, const struct profile_edge *e, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t i;
+
+	strbuf_adds(&sb, "");
+	for (i = 0; i < n; i++)
+		strbuf_addf(&sb, "%s%s:%llu", i ? "," : "", p->funcs[e[i].func].name,
+			    (unsigned long long)e[i].value.count);
+	return sb.buf;
+}
+
+static void recursive_recording(struct fixture *fx)
+{
+	fixture_stack(fx, 1, 3, "main;a;b;a;b");
+	fixture_stack(fx, 1, 1, "main;a");
+	fixture_stack(fx, 1, 2, "main;c");
+}
+
+static void test_self_total_recursion(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+
+	recursive_recording(e->fx);
+	p = load(e, NULL);
+	assert_int_equal(p->totals.samples, 6);
+	assert_int_equal(p->totals.weight_ns, 6000000);
+	assert_int_equal(p->totals.lost, 3);
+	assert_int_equal(p->totals.unwind_errors, 1);
+	assert_int_equal(p->totals.duration_ns, 2000000000);
+
+	assert_int_equal(func(p, "main")->self.count, 0);
+	assert_int_equal(func(p, "main")->total.count, 6);
+	/* a and b appear twice on the first stack: counted once per sample */
+	assert_int_equal(func(p, "a")->self.count, 1);
+	assert_int_equal(func(p, "a")->total.count, 4);
+	assert_int_equal(func(p, "a")->total.weight_ns, 4000000);
+	assert_int_equal(func(p, "b")->self.count, 3);
+	assert_int_equal(func(p, "b")->total.count, 3);
+	assert_int_equal(func(p, "c")->self.count, 2);
+	assert_int_equal(func(p, "c")->total.count, 2);
+	assert_float_equal(func(p, "b")->self_pct, 50.0, 1e-9);
+	assert_float_equal(func(p, "a")->total_pct, 400.0 / 6, 1e-9);
+	assert_float_equal(func(p, "main")->total_pct, 100.0, 1e-9);
+}
+
+static void test_percent_sums(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	double self = 0;
+	uint64_t count = 0;
+	size_t i, n;
+	int *idx;
+
+	recursive_recording(e->fx);
+	fixture_stack(e->fx, 2, 7, "main;d;memcpy@libc");
+	fixture_stack(e->fx, 2, 5, "start;x;y;z");
+	p = load(e, NULL);
+	n = profile_sorted_funcs(p, PROFILE_SORT_SELF, &idx);
+	for (i = 0; i < n; i++) {
+		self += p->funcs[idx[i]].self_pct;
+		count += p->funcs[idx[i]].self.count;
+		assert_true(p->funcs[idx[i]].total.count <= p->totals.samples);
+		assert_true(p->funcs[idx[i]].self.count <= p->funcs[idx[i]].total.count);
+	}
+	free(idx);
+	assert_float_equal(self, 100.0, 1e-9);
+	assert_int_equal(count, p->totals.samples);
+	assert_int_equal(p->totals.samples, 18);
+	assert_int_equal(p->nodes[0].total.count, 18);
+	assert_int_equal(p->cnodes[0].total.count, 18);
+}
+
+static void test_sort_order(void **state)
+{
+	static const char *const by_self[] = { "mid", "alpha", "q", "zeta", "leaf", "main", "p" };
+	static const char *const by_total[] = { "main", "mid", "alpha", "q", "zeta", "p", "leaf" };
+	struct env *e = *state;
+	const struct profile *p;
+	size_t n, i;
+	int *idx;
+
+	fixture_stack(e->fx, 1, 2, "main;zeta");
+	fixture_stack(e->fx, 1, 2, "main;alpha");
+	fixture_stack(e->fx, 1, 3, "main;mid");
+	fixture_stack(e->fx, 1, 1, "main;mid;leaf");
+	fixture_stack(e->fx, 1, 2, "main;p;q");
+	p = load(e, NULL);
+
+	/* self desc, then total desc, then name: alpha, q, zeta tie on both */
+	n = profile_sorted_funcs(p, PROFILE_SORT_SELF, &idx);
+	assert_int_equal(n, ARRAY_SIZE(by_self));
+	for (i = 0; i < n; i++)
+		assert_string_equal(p->funcs[idx[i]].name, by_self[i]);
+	free(idx);
+
+	/* total desc, then self desc (p has total 2 but self 0), then name */
+	n = profile_sorted_funcs(p, PROFILE_SORT_TOTAL, &idx);
+	assert_int_equal(n, ARRAY_SIZE(by_total));
+	for (i = 0; i < n; i++)
+		assert_string_equal(p->funcs[idx[i]].name, by_total[i]);
+	free(idx);
+}
+
+static void test_callers_callees(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	struct profile_edge *edges;
+	size_t n;
+	char *s;
+
+	recursive_recording(e->fx);
+	p = load(e, NULL);
+
+	n = profile_callers(p, func_index(p, "b"), &edges);
+	s = edges_text(p, edges, n);
+	assert_string_equal(s, "a:3");
+	assert_float_equal(edges[0].pct, 100.0, 1e-9);
+	free(s);
+	free(edges);
+
+	/* a is called by main (4 samples) and by b (3, on the recursive path) */
+	n = profile_callers(p, func_index(p, "a"), &edges);
+	s = edges_text(p, edges, n);
+	assert_string_equal(s, "main:4,b:3");
+	assert_float_equal(edges[1].pct, 75.0, 1e-9);
+	free(s);
+	free(edges);
+
+	/* a -> b occurs twice on one stack: once per sample */
+	n = profile_callees(p, func_index(p, "a"), &edges);
+	s = edges_text(p, edges, n);
+	assert_string_equal(s, "b:3");
+	free(s);
+	free(edges);
+
+	n = profile_callees(p, func_index(p, "main"), &edges);
+	s = edges_text(p, edges, n);
+	assert_string_equal(s, "a:4,c:2");
+	assert_int_equal(edges[0].value.weight_ns, 4000000);
+	free(s);
+	free(edges);
+
+	n = profile_callers(p, func_index(p, "main"), &edges);
+	assert_int_equal(n, 0);
+	free(edges);
+	n = profile_callees(p, func_index(p, "c"), &edges);
+	assert_int_equal(n, 0);
+	free(edges);
+}
+
+static void test_direct_recursion_edge(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	struct profile_edge *edges;
+	size_t n;
+	char *s;
+
+	fixture_stack(e->fx, 1, 5, "main;fib;fib;fib;fib");
+	fixture_stack(e->fx, 1, 1, "main;fib");
+	p = load(e, NULL);
+	assert_int_equal(func(p, "fib")->total.count, 6);
+	assert_int_equal(func(p, "fib")->self.count, 6);
+	n = profile_callers(p, func_index(p, "fib"), &edges);
+	s = edges_text(p, edges, n);
+	/* fib calls itself on 5 samples, counted once each despite 3 such edges */
+	assert_string_equal(s, "main:6,fib:5");
+	free(s);
+	free(edges);
+}
+
+static void test_folded_suffixes(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	char *s;
+
+	fixture_stack(e->fx, 1, 2, "main;work;memcpy@libc;sys_write@kernel");
+	fixture_stack(e->fx, 1, 5, "main;work;helper!");
+	/* the same function at different lines folds into one path */
+	fixture_stack(e->fx, 1, 1, "main:10;work:20");
+	fixture_stack(e->fx, 1, 2, "main:11;work:21");
+	p = load(e, NULL);
+	s = folded_text(p, false);
+	assert_string_equal(s, "main;work 3\n"
+			       "main;work;helper_[i] 5\n"
+			       "main;work;memcpy;sys_write_[k] 2\n");
+	free(s);
+	s = folded_text(p, true);
+	assert_string_equal(s, "main;work 3000000\n"
+			       "main;work;helper_[i] 5000000\n"
+			       "main;work;memcpy;sys_write_[k] 2000000\n");
+	free(s);
+	/* the inline frame has the self samples; its caller only total */
+	assert_int_equal(func(p, "helper")->self.count, 5);
+	assert_int_equal(func(p, "work")->self.count, 3);
+	assert_int_equal(func(p, "work")->total.count, 10);
+}
+
+static void test_folded_sorted_and_clean(void **state)
+{
+	struct env *e = *state;
+	const char *weird[] = { "main", "we;ird\tna\nme" };
+	const struct profile *p;
+	char *s;
+
+	fixture_stack(e->fx, 1, 1, "main;b");
+	fixture_stack(e->fx, 1, 1, "main;a!");
+	fixture_stack(e->fx, 1, 1, "main;a");
+	fixture_stack(e->fx, 1, 1, "main");
+	fixture_stack(e->fx, 1, 1, "aaa;main");
+	fixture_stackv(e->fx, 1, KIND_CPU, 4, 4, weird, 2);
+	p = load(e, NULL);
+	s = folded_text(p, false);
+	/* bytewise order, like stackcollapse's sort */
+	assert_string_equal(s, "aaa;main 1\n"
+			       "main 1\n"
+			       "main;a 1\n"
+			       "main;a_[i] 1\n"
+			       "main;b 1\n"
+			       "main;we_ird_na_me 4\n");
+	free(s);
+}
+
+static void test_folded_merges_same_names(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	int n;
+	char *s;
+
+	fixture_stack(e->fx, 1, 1, "main;dup");
+	fixture_stack(e->fx, 1, 3, "main;dup@libc");
+	p = load(e, NULL);
+	/* two functions: same name, different modules */
+	assert_int_equal(profile_find_func(p, "dup", &n), func_index(p, "dup"));
+	assert_int_equal(n, 2);
+	assert_int_equal(func(p, "dup")->total.count, 3);
+	assert_string_equal(profile_func_module(p, func_index(p, "dup")), "libc.so.6");
+	s = folded_text(p, false);
+	assert_string_equal(s, "main;dup 4\n");
+	free(s);
+	assert_int_equal(profile_find_func(p, "nothing", &n), -1);
+	assert_int_equal(n, 0);
+}
+
+static void test_tid_filter(void **state)
+{
+	struct env *e = *state;
+	struct profile_filter f = PROFILE_FILTER_INIT;
+	const struct profile *p;
+	char *s;
+
+	fixture_stack(e->fx, 1, 4, "main;one");
+	fixture_stack(e->fx, 2, 6, "main;two");
+	fixture_set_slice(e->fx, 1);
+	fixture_stack(e->fx, 2, 1, "main;two");
+	f.tid = 2;
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 7);
+	assert_int_equal(func(p, "two")->self.count, 7);
+	assert_float_equal(func(p, "two")->self_pct, 100.0, 1e-9);
+	assert_int_equal(profile_find_func(p, "one", NULL), -1);
+	s = folded_text(p, false);
+	assert_string_equal(s, "main;two 7\n");
+	free(s);
+
+	f.tid = 3;
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 0);
+}
+
+static void test_kind_filter(void **state)
+{
+	struct env *e = *state;
+	struct profile_filter f = PROFILE_FILTER_INIT;
+	const char *frames[] = { "main", "read", "sys_read@kernel" };
+	const struct profile *p;
+	char *s;
+
+	fixture_stack(e->fx, 1, 4, "main;compute");
+	fixture_stackv(e->fx, 1, KIND_OFFCPU, 2, 5000000000, frames, 3);
+	p = load(e, NULL);
+	assert_int_equal(p->totals.samples, 4);
+	f.kind = KIND_OFFCPU;
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 2);
+	assert_int_equal(p->totals.weight_ns, 5000000000);
+	s = folded_text(p, true);
+	assert_string_equal(s, "main;read;sys_read_[k] 5000000000\n");
+	free(s);
+	assert_int_equal(profile_kind_from_name("offcpu"), KIND_OFFCPU);
+	assert_int_equal(profile_kind_from_name("cpu"), KIND_CPU);
+	assert_int_equal(profile_kind_from_name("gpu"), -1);
+	assert_string_equal(profile_kind_name(KIND_OFFCPU), "offcpu");
+}
+
+static void module_recording(struct fixture *fx)
+{
+	fixture_stack(fx, 1, 2, "main;a;memcpy@libc");
+	fixture_stack(fx, 1, 3, "main;b");
+	fixture_stack(fx, 1, 1, "main;c;RSA_sign@libcrypto");
+	fixture_stack(fx, 1, 4, "main;d;write@libc;sys_write@kernel");
+	fixture_stack(fx, 1, 5, "start@prog2;run@prog2");
+}
+
+static void test_module_filter(void **state)
+{
+	struct env *e = *state;
+	struct profile_filter f = PROFILE_FILTER_INIT;
+	const struct profile *p;
+	char *s;
+
+	module_recording(e->fx);
+	/* exact basename */
+	f.module = "libc.so.6";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 6);
+	s = folded_text(p, false);
+	assert_string_equal(s, "main;a;memcpy 2\nmain;d;write;sys_write_[k] 4\n");
+	free(s);
+	/* samples keep their whole stack: main's total is the selection */
+	assert_int_equal(func(p, "main")->total.count, 6);
+	assert_float_equal(func(p, "sys_write")->self_pct, 400.0 / 6, 1e-9);
+
+	/* no exact match: substring of the basename ("libc" in libcrypto too) */
+	f.module = "libc";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 7);
+
+	/* an exact match wins over substrings: "prog" is not "prog2" */
+	f.module = "prog";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 10);
+	f.module = "prog2";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 5);
+	f.module = "rog";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 15);
+	f.module = "[kernel.kallsyms]";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 4);
+
+	/* with a '/', the whole path */
+	f.module = "/usr/lib/libcrypto.so.3";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 1);
+
+	f.module = "nomatch";
+	p = load(e, &f);
+	assert_int_equal(p->totals.samples, 0);
+	s = folded_text(p, false);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void test_hot_frame(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	const struct profile_frame *fr;
+
+	fixture_stack(e->fx, 1, 1, "main:3;f:10");
+	fixture_stack(e->fx, 1, 5, "main:3;f:20");
+	fixture_stack(e->fx, 1, 2, "main:4;g");
+	p = load(e, NULL);
+	fr = &p->frames[func(p, "f")->hot_frame];
+	assert_string_equal(fr->file, "f.c");
+	assert_int_equal(fr->line, 20);
+	assert_int_equal(fr->self.count, 5);
+	/* main has no self samples: the frame with most samples below it */
+	fr = &p->frames[func(p, "main")->hot_frame];
+	assert_int_equal(fr->line, 3);
+	assert_int_equal(func(p, "g")->hot_frame >= 0, 1);
+	assert_null(p->frames[func(p, "g")->hot_frame].file);
+}
+
+static void test_call_tree(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	const struct profile_cnode *root, *c;
+	int i;
+
+	fixture_stack(e->fx, 1, 1, "main:1;zz");
+	fixture_stack(e->fx, 1, 2, "main:2;aa");
+	fixture_stack(e->fx, 1, 3, "main:1;mm;x");
+	p = load(e, NULL);
+	root = &p->cnodes[0];
+	assert_int_equal(root->total.count, 6);
+	/* main at two lines is one call tree node */
+	assert_true(root->first_child > 0);
+	c = &p->cnodes[root->first_child];
+	assert_int_equal(c->next_sibling, -1);
+	assert_string_equal(p->funcs[c->func].name, "main");
+	assert_int_equal(c->total.count, 6);
+	assert_int_equal(c->depth, 1);
+	/* children in name order */
+	i = c->first_child;
+	assert_string_equal(p->funcs[p->cnodes[i].func].name, "aa");
+	i = p->cnodes[i].next_sibling;
+	assert_string_equal(p->funcs[p->cnodes[i].func].name, "mm");
+	assert_int_equal(p->cnodes[i].total.count, 3);
+	assert_int_equal(p->cnodes[i].self.count, 0);
+	i = p->cnodes[i].next_sibling;
+	assert_string_equal(p->funcs[p->cnodes[i].func].name, "zz");
+	assert_int_equal(p->cnodes[i].next_sibling, -1);
+	/* line-level nodes: two main nodes, each pointing at the same cnode */
+	assert_int_equal(p->norder, 6);
+	for (i = 1; i < (int)p->nnodes; i++)
+		if (p->nodes[i].depth == 1)
+			assert_int_equal(p->nodes[i].cnode, root->first_child);
+}
+
+static void test_empty_recording(void **state)
+{
+	struct env *e = *state;
+	const struct profile *p;
+	struct profile_folded *f;
+	size_t n;
+	int *idx;
+
+	p = load(e, NULL);
+	assert_int_equal(p->totals.samples, 0);
+	n = profile_sorted_funcs(p, PROFILE_SORT_SELF, &idx);
+	assert_int_equal(n, 0);
+	free(idx);
+	n = profile_folded(p, &f);
+	assert_int_equal(n, 0);
+	profile_folded_free(f, n);
+	assert_string_equal(profile_meta(p, "command"), "prog --test");
+	assert_null(profile_meta(p, "nope"));
+}
+
+/* Nodes referring to missing frames or parents still load. */
+static void test_damaged_ids(void **state)
+{
+	struct env *e = *state;
+	struct store *st = fixture_store(e->fx);
+	const struct profile *p;
+	char *s;
+
+	assert_int_equal(store_add_frame(st, 500, 99, "orphan_module", NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_node(st, 1000, 0, 500, 1), 0);
+	assert_int_equal(store_add_node(st, 1001, 1000, 777, 2), 0);	/* no frame 777 */
+	assert_int_equal(store_add_node(st, 1002, 5555, 500, 2), 0);	/* no node 5555 */
+	assert_int_equal(store_add_node(st, 1003, 1003, 500, 2), 0);	/* its own parent */
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 1001, 2, 2), 0);
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 1002, 3, 3), 0);
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 1003, 4, 4), 0);
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 9999, 5, 5), 0);
+	p = load(e, NULL);
+	s = folded_text(p, false);
+	assert_string_equal(s, "orphan_module 7\norphan_module;[unknown] 2\n");
+	free(s);
+	assert_int_equal(p->totals.samples, 9);
+	assert_string_equal(profile_func_module(p, func_index(p, "orphan_module")), "");
+}
+
+/* Sparse ids take the binary-search path of the id map. */
+static void test_sparse_ids(void **state)
+{
+	struct env *e = *state;
+	struct store *st = fixture_store(e->fx);
+	const struct profile *p;
+	char *s;
+
+	assert_int_equal(store_add_frame(st, 1000000001, 1, "root", NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_frame(st, 3000000000LL, 1, "leaf", NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_node(st, 5000000000LL, 0, 1000000001, 1), 0);
+	assert_int_equal(store_add_node(st, 7000000000LL, 5000000000LL, 3000000000LL, 2), 0);
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 7000000000LL, 2, 2), 0);
+	p = load(e, NULL);
+	s = folded_text(p, false);
+	assert_string_equal(s, "root;leaf 2\n");
+	free(s);
+}
+
+/* A bigger random tree: the invariants hold. */
+static void test_random_tree(void **state)
+{
+	struct env *e = *state;
+	struct store *st = fixture_store(e->fx);
+	const struct profile *p;
+	uint64_t self = 0, sum = 0, expect = 0;
+	unsigned seed = 12345;
+	size_t i, n;
+	struct profile_folded *f;
+	int *idx;
+
+	for (i = 1; i <= 300; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%zu", i % 40);
+		assert_int_equal(store_add_frame(st, 100 + (int64_t)i, 1 + (int64_t)(i % 4), name,
+						 NULL, 0, i % 9 == 0, 0), 0);
+	}
+	for (i = 1; i <= 3000; i++) {
+		int64_t parent = i < 10 ? 0 : 1 + rand_r(&seed) % (int64_t)(i - 1);
+
+		assert_int_equal(store_add_node(st, (int64_t)i, parent,
+						101 + rand_r(&seed) % 300, 0), 0);
+	}
+	for (i = 0; i < 20000; i++) {
+		int64_t c = 1 + rand_r(&seed) % 3;
+
+		assert_int_equal(store_add_samples(st, (int64_t)i % 50, 1 + (int)(i % 3), KIND_CPU,
+						   1 + rand_r(&seed) % 3000, c, c * 1000), 0);
+		expect += c;
+	}
+	p = load(e, NULL);
+	assert_int_equal(p->totals.samples, expect);
+	assert_int_equal(p->totals.weight_ns, expect * 1000);
+	n = profile_sorted_funcs(p, PROFILE_SORT_TOTAL, &idx);
+	for (i = 0; i < n; i++) {
+		const struct profile_func *fn = &p->funcs[idx[i]];
+
+		self += fn->self.count;
+		assert_true(fn->total.count <= expect);
+		assert_true(fn->self.count <= fn->total.count);
+		if (i)
+			assert_true(p->funcs[idx[i - 1]].total.count >= fn->total.count);
+	}
+	free(idx);
+	assert_int_equal(self, expect);
+	n = profile_folded(p, &f);
+	for (i = 0; i < n; i++) {
+		sum += f[i].value.count;
+		if (i)
+			assert_true(strcmp(f[i - 1].stack, f[i].stack) < 0);
+	}
+	profile_folded_free(f, n);
+	assert_int_equal(sum, expect);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_self_total_recursion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_percent_sums, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sort_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callers_callees, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_direct_recursion_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_suffixes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_sorted_and_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_merges_same_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tid_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kind_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_filter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hot_frame, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_recording, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_tree, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,696 @@
+/* test-store.c - the recording writer and the checked reader
+ *
+ * Round trips through the writer API, the rename to .old, every bad-input
+ * error of store_open(), and a recorder killed without store_close().
+ * Bad files are made with the SQLite API directly.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "store.h"
+#include "util.h"
+
+struct env {
+	char *dir;
+	char *db;	/* dir/test.db */
+};
+
+static int setup(void **state)
+{
+	struct env *e = xcalloc(1, sizeof(*e));
+
+	e->dir = fixture_tmpdir();
+	e->db = xasprintf("%s/test.db", e->dir);
+	*state = e;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *e = *state;
+
+	fixture_rmdir(e->dir);
+	free(e->dir);
+	free(e->db);
+	free(e);
+	return 0;
+}
+
+static bool exists(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0;
+}
+
+static off_t file_size(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* store_open must fail with a message equal to the expected one. */
+static void expect_open_error(const char *path, const char *expect)
+{
+	struct store *st = (struct store *)1;
+	char *err = NULL;
+	int ret = store_open(path, &st, &err);
+
+	assert_true(ret < 0);
+	assert_null(st);
+	assert_non_null(err);
+	assert_string_equal(err, expect);
+	free(err);
+}
+
+static void expect_open_error_prefix(const char *path, const char *prefix)
+{
+	struct store *st = (struct store *)1;
+	char *err = NULL;
+	int ret = store_open(path, &st, &err);
+
+	assert_true(ret < 0);
+	assert_null(st);
+	assert_non_null(err);
+	if (strncmp(err, prefix, strlen(prefix)))
+		fail_msg("error '%s' does not start with '%s'", err, prefix);
+	assert_null(strchr(err, '\n'));
+	free(err);
+}
+
+/* Run SQL on a file with plain SQLite (to make foreign or damaged files). */
+static void sql(const char *path, const char *text)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("sql failed: %s", msg);
+	sqlite3_close(db);
+}
+
+/* ---- round trip ------------------------------------------------------- */
+
+struct rows {
+	int n;
+	char buf[4096];
+	size_t len;
+};
+
+static void rows_add(struct rows *r, const char *fmt, ...) ATTR_PRINTF(2, 3);
+static void rows_add(struct rows *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->len += vsnprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, ap);
+	va_end(ap);
+	r->n++;
+}
+
+static int meta_cb(void *arg, const char *key, const char *value, bool is_int,
+		   int64_t iv UNUSED)
+{
+	rows_add(arg, "%s=%s%s;", key, value ? value : "NULL", is_int ? "(i)" : "");
+	return 0;
+}
+
+static int process_cb(void *arg, int pid, int ppid, const char *name, const char *exe)
+{
+	rows_add(arg, "%d,%d,%s,%s;", pid, ppid, name ? name : "NULL", exe ? exe : "NULL");
+	return 0;
+}
+
+static int thread_cb(void *arg, int tid, int pid, const char *name, int64_t samples)
+{
+	rows_add(arg, "%d,%d,%s,%lld;", tid, pid, name ? name : "NULL", (long long)samples);
+	return 0;
+}
+
+static int module_cb(void *arg, int64_t id, const char *path, const char *build_id,
+		     const char *kind)
+{
+	rows_add(arg, "%lld,%s,%s,%s;", (long long)id, path, build_id ? build_id : "NULL", kind);
+	return 0;
+}
+
+static int frame_cb(void *arg, int64_t id, int64_t module_id, const char *function,
+		    const char *file, int line, bool is_inline, uint64_t offset)
+{
+	rows_add(arg, "%lld,%lld,%s,%s,%d,%d,%llu;", (long long)id, (long long)module_id,
+		 function, file ? file : "NULL", line, is_inline, (unsigned long long)offset);
+	return 0;
+}
+
+static int node_cb(void *arg, int64_t id, int64_t parent, int64_t frame, int depth)
+{
+	rows_add(arg, "%lld<%lld:%lld@%d;", (long long)id, (long long)parent, (long long)frame,
+		 depth);
+	return 0;
+}
+
+struct sums {
+	int64_t count[8], weight[8];
+	int rows;
+};
+
+static int sample_cb(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t node,
+		     int64_t count, int64_t weight)
+{
+	struct sums *s = arg;
+
+	assert_true(node >= 0 && node < 8);
+	s->count[node] += count;
+	s->weight[node] += weight;
+	s->rows++;
+	return 0;
+}
+
+static int stop_cb(void *arg, int64_t id UNUSED, const char *path UNUSED,
+		   const char *build_id UNUSED, const char *kind UNUSED)
+{
+	(*(int *)arg)++;
+	return 42;
+}
+
+static void write_sample_recording(const char *path)
+{
+	struct store *st;
+	bool renamed = true;
+	char *err = NULL;
+
+	assert_int_equal(store_create(path, &st, &renamed, &err), 0);
+	assert_false(renamed);
+	assert_null(err);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_set_meta(st, "command", "prog a b"), 0);
+	assert_int_equal(store_set_meta_int(st, "duration_ns", 1500000000), 0);
+	assert_int_equal(store_add_process(st, 10, 1, "prog", "/usr/bin/prog"), 0);
+	assert_int_equal(store_add_thread(st, 10, 10, "prog"), 0);
+	assert_int_equal(store_add_thread(st, 11, 10, "old-name"), 0);
+	assert_int_equal(store_add_thread(st, 11, 10, "worker"), 0);	/* renamed */
+	assert_int_equal(store_add_module(st, 1, "/usr/bin/prog", "abcd", "user"), 0);
+	assert_int_equal(store_add_module(st, 2, "[kernel.kallsyms]", NULL, "kernel"), 0);
+	assert_int_equal(store_add_frame(st, 1, 1, "main", "main.c", 10, false, 0x10), 0);
+	assert_int_equal(store_add_frame(st, 2, 1, "inl", "inl.h", 3, true, 0x20), 0);
+	assert_int_equal(store_add_frame(st, 3, 2, "schedule", NULL, 0, false, 0x30), 0);
+	assert_int_equal(store_add_node(st, 1, 0, 1, 1), 0);
+	assert_int_equal(store_add_node(st, 2, 1, 2, 2), 0);
+	assert_int_equal(store_add_node(st, 3, 1, 3, 2), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_begin(st), 0);
+	/* the same cell twice adds up; other slices and kinds stay apart */
+	assert_int_equal(store_add_samples(st, 0, 10, KIND_CPU, 2, 3, 3000), 0);
+	assert_int_equal(store_add_samples(st, 0, 10, KIND_CPU, 2, 4, 4000), 0);
+	assert_int_equal(store_add_samples(st, 1, 10, KIND_CPU, 2, 1, 1000), 0);
+	assert_int_equal(store_add_samples(st, 1, 11, KIND_CPU, 3, 5, 5000), 0);
+	assert_int_equal(store_add_samples(st, 1, 11, KIND_OFFCPU, 3, 7, 70000), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_close(st), 0);
+}
+
+static void test_round_trip(void **state)
+{
+	struct env *e = *state;
+	struct store_counts c;
+	struct store *st;
+	struct rows r;
+	struct sums s;
+	char *err = NULL, *v, *wal = xasprintf("%s-wal", e->db);
+	int stops = 0;
+
+	write_sample_recording(e->db);
+	/* a closed recording is one file: no WAL left beside it */
+	assert_false(exists(wal));
+	free(wal);
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	assert_null(err);
+	assert_string_equal(store_path(st), e->db);
+
+	v = store_get_meta(st, "command");
+	assert_string_equal(v, "prog a b");
+	free(v);
+	v = store_get_meta(st, "duration_ns");
+	assert_string_equal(v, "1500000000");
+	free(v);
+	v = store_get_meta(st, "schema_version");
+	assert_string_equal(v, "1");
+	free(v);
+	assert_null(store_get_meta(st, "no-such-key"));
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_meta(st, meta_cb, &r), 0);
+	assert_string_equal(r.buf, "command=prog a b;duration_ns=1500000000(i);"
+			    "schema_version=1(i);");
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_process(st, process_cb, &r), 0);
+	assert_string_equal(r.buf, "10,1,prog,/usr/bin/prog;");
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_thread(st, KIND_CPU, thread_cb, &r), 0);
+	assert_string_equal(r.buf, "10,10,prog,8;11,10,worker,5;");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_thread(st, KIND_OFFCPU, thread_cb, &r), 0);
+	assert_string_equal(r.buf, "10,10,prog,0;11,10,worker,7;");
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_module(st, module_cb, &r), 0);
+	assert_string_equal(r.buf, "1,/usr/bin/prog,abcd,user;2,[kernel.kallsyms],NULL,kernel;");
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_frame(st, frame_cb, &r), 0);
+	assert_string_equal(r.buf, "1,1,main,main.c,10,0,16;2,1,inl,inl.h,3,1,32;"
+			    "3,2,schedule,NULL,0,0,48;");
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_node(st, node_cb, &r), 0);
+	assert_string_equal(r.buf, "1<0:1@1;2<1:2@2;3<1:3@2;");
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample(st, KIND_CPU, 0, sample_cb, &s), 0);
+	assert_int_equal(s.rows, 3);
+	assert_int_equal(s.count[2], 8);
+	assert_int_equal(s.weight[2], 8000);
+	assert_int_equal(s.count[3], 5);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample(st, KIND_CPU, 11, sample_cb, &s), 0);
+	assert_int_equal(s.count[2], 0);
+	assert_int_equal(s.count[3], 5);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample(st, KIND_OFFCPU, 0, sample_cb, &s), 0);
+	assert_int_equal(s.count[3], 7);
+	assert_int_equal(s.weight[3], 70000);
+
+	/* a callback's non-zero return stops the loop and comes back */
+	assert_int_equal(store_each_module(st, stop_cb, &stops), 42);
+	assert_int_equal(stops, 1);
+
+	assert_int_equal(store_get_counts(st, &c), 0);
+	assert_int_equal(c.processes, 1);
+	assert_int_equal(c.threads, 2);
+	assert_int_equal(c.modules, 2);
+	assert_int_equal(c.frames, 3);
+	assert_int_equal(c.nodes, 3);
+	assert_int_equal(c.sample_rows, 4);
+	assert_int_equal(c.samples, 20);
+	store_free(st);
+}
+
+static void test_rename_old(void **state)
+{
+	struct env *e = *state;
+	char *old = xasprintf("%s.old", e->db);
+	struct store *st;
+	bool renamed = false;
+	char *err = NULL, *v;
+
+	write_sample_recording(e->db);
+	write_bytes(old, "stale", 5);	/* an existing .old is replaced */
+	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+	assert_true(renamed);
+	assert_int_equal(store_set_meta(st, "command", "second"), 0);
+	assert_int_equal(store_close(st), 0);
+
+	assert_int_equal(store_open(old, &st, &err), 0);
+	v = store_get_meta(st, "command");
+	assert_string_equal(v, "prog a b");
+	free(v);
+	store_free(st);
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	v = store_get_meta(st, "command");
+	assert_string_equal(v, "second");
+	free(v);
+	store_free(st);
+	free(old);
+}
+
+static void test_create_errors(void **state)
+{
+	struct env *e = *state;
+	char *path = xasprintf("%s/no-such-dir/x.db", e->dir);
+	char *expect = xasprintf("cannot create '%s': No such file or directory", path);
+	struct store *st = (struct store *)1;
+	bool renamed = true;
+	char *err = NULL;
+
+	assert_int_equal(store_create(path, &st, &renamed, &err), -ENOENT);
+	assert_null(st);
+	assert_false(renamed);
+	assert_string_equal(err, expect);
+	free(err);
+	free(expect);
+	free(path);
+
+	/* a directory is never renamed away */
+	expect = xasprintf("cannot create '%s': Is a directory", e->dir);
+	assert_int_equal(store_create(e->dir, &st, &renamed, &err), -EISDIR);
+	assert_string_equal(err, expect);
+	assert_false(renamed);
+	free(err);
+	free(expect);
+}
+
+/* ---- store_open errors ------------------------------------------------ */
+
+static void test_open_missing(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("cannot open '%s': No such file or directory", e->db);
+
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+static void test_open_directory(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("cannot open '%s': Is a directory", e->dir);
+
+	expect_open_error(e->dir, expect);
+	free(expect);
+}
+
+static void test_open_empty(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("'%s' is empty: not a hotstack recording", e->db);
+
+	write_bytes(e->db, "", 0);
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+static void test_open_not_sqlite(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("'%s' is not a SQLite database: not a hotstack recording", e->db);
+
+	write_bytes(e->db, "main;parse;hash 12\nmain;crc 3\n", 30);
+	expect_open_error(e->db, expect);
+	write_bytes(e->db, "SQLite", 6);	/* a prefix of the magic is not enough */
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+static void test_open_corrupt(void **state)
+{
+	struct env *e = *state;
+	char *prefix = xasprintf("'%s' is corrupt (", e->db);
+	struct fixture *fx = fixture_create(e->db);
+	unsigned char junk[4096];
+	off_t size, at;
+	int fd, i;
+
+	/* enough nodes for the file to have many pages */
+	for (i = 0; i < 3000; i++) {
+		char name[64];
+		const char *frames[3] = { "main", "work", name };
+
+		snprintf(name, sizeof(name), "function_with_a_long_name_%d", i);
+		fixture_stackv(fx, 1, KIND_CPU, 1, 1000, frames, 3);
+	}
+	fixture_close(fx);
+	size = file_size(e->db);
+	assert_true(size > 16 * 4096);
+	at = size / 2 / 4096 * 4096;
+	memset(junk, 0xa5, sizeof(junk));
+	fd = open(e->db, O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), at), (ssize_t)sizeof(junk));
+	close(fd);
+	expect_open_error_prefix(e->db, prefix);
+
+	/* the magic and nothing else */
+	write_bytes(e->db, "SQLite format 3\0\x10\0\1\1", 20);
+	expect_open_error_prefix(e->db, prefix);
+	free(prefix);
+}
+
+static void test_open_truncated(void **state)
+{
+	struct env *e = *state;
+	char *prefix = xasprintf("'%s' is corrupt (", e->db);
+	struct fixture *fx = fixture_create(e->db);
+	int i;
+
+	for (i = 0; i < 3000; i++) {
+		char name[64];
+		const char *frames[2] = { "main", name };
+
+		snprintf(name, sizeof(name), "function_%d", i);
+		fixture_stackv(fx, 1, KIND_CPU, 1, 1000, frames, 2);
+	}
+	fixture_close(fx);
+	assert_int_equal(truncate(e->db, file_size(e->db) / 2), 0);
+	expect_open_error_prefix(e->db, prefix);
+	free(prefix);
+}
+
+static void test_open_newer_schema(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("'%s' has schema version 2; this hotstack reads up to 1: "
+				 "upgrade hotstack", e->db);
+
+	write_sample_recording(e->db);
+	sql(e->db, "PRAGMA user_version = 2");
+	expect_open_error(e->db, expect);
+
+	/* the meta copy of the version counts too */
+	unlink(e->db);
+	write_sample_recording(e->db);
+	sql(e->db, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+static void test_open_foreign_sqlite(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("'%s' is a SQLite database but not a hotstack recording", e->db);
+
+	sql(e->db, "CREATE TABLE t(x); INSERT INTO t VALUES (1)");
+	expect_open_error(e->db, expect);
+	/* the right application_id without a meta table is not enough */
+	unlink(e->db);
+	sql(e->db, "PRAGMA application_id = 1213420626; CREATE TABLE t(x)");
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+static void test_open_missing_table(void **state)
+{
+	struct env *e = *state;
+	char *expect = xasprintf("'%s' is corrupt (table 'samples' is missing)", e->db);
+
+	write_sample_recording(e->db);
+	sql(e->db, "DROP TABLE samples");
+	expect_open_error(e->db, expect);
+	free(expect);
+}
+
+/* ---- a recorder killed without store_close() -------------------------- */
+
+static void killed_writer(const char *path)
+{
+	struct store *st;
+	bool renamed;
+	char *err;
+	int i;
+
+	if (store_create(path, &st, &renamed, &err))
+		_exit(3);
+	store_begin(st);
+	store_set_meta(st, "command", "killed");
+	store_add_module(st, 1, "/usr/bin/prog", NULL, "user");
+	store_add_frame(st, 1, 1, "main", NULL, 0, false, 0);
+	store_add_node(st, 1, 0, 1, 1);
+	for (i = 0; i < 100; i++)
+		store_add_samples(st, i, 1, KIND_CPU, 1, 2, 2000);
+	if (store_commit(st))
+		_exit(4);
+	/* this transaction never commits */
+	store_begin(st);
+	store_add_samples(st, 1000, 1, KIND_CPU, 1, 1000, 1000000);
+	store_set_meta(st, "uncommitted", "yes");
+	kill(getpid(), SIGKILL);
+	_exit(5);
+}
+
+static int64_t total_count(struct store *st)
+{
+	struct sums s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample(st, KIND_CPU, 0, sample_cb, &s), 0);
+	return s.count[1];
+}
+
+static void test_killed_writer(void **state)
+{
+	struct env *e = *state;
+	char *wal = xasprintf("%s-wal", e->db), *err = NULL, *v;
+	struct store *st;
+	off_t db_size, wal_size;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		killed_writer(e->db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* the committed rows live in the WAL only */
+	assert_true(exists(wal));
+	db_size = file_size(e->db);
+	wal_size = file_size(wal);
+	assert_true(wal_size > 0);
+
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	v = store_get_meta(st, "command");
+	assert_string_equal(v, "killed");
+	free(v);
+	assert_null(store_get_meta(st, "uncommitted"));
+	assert_null(store_get_meta(st, "duration_ns"));
+	assert_int_equal(total_count(st), 200);
+	store_free(st);
+	/* reading did not checkpoint or change the recording */
+	assert_int_equal(file_size(e->db), db_size);
+	assert_int_equal(file_size(wal), wal_size);
+
+	/* a new recording on top moves the database and its WAL to .old */
+	{
+		char *old = xasprintf("%s.old", e->db);
+		bool renamed = false;
+
+		assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+		assert_true(renamed);
+		assert_int_equal(store_close(st), 0);
+		assert_int_equal(store_open(old, &st, &err), 0);
+		assert_int_equal(total_count(st), 200);
+		store_free(st);
+		assert_int_equal(store_open(e->db, &st, &err), 0);
+		assert_int_equal(total_count(st), 0);
+		store_free(st);
+		free(old);
+	}
+	free(wal);
+}
+
+/*
+ * A killed recording whose -shm cannot be created (a read-only directory;
+ * here a symlink into a missing directory) is read from a private copy in
+ * $TMPDIR, removed again by store_free().
+ */
+static void test_killed_writer_no_shm(void **state)
+{
+	struct env *e = *state;
+	char *shm = xasprintf("%s-shm", e->db), *tmp = xasprintf("%s/tmp", e->dir);
+	char *old_tmpdir = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
+	char *err = NULL, *v;
+	struct store *st;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		killed_writer(e->db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	unlink(shm);
+	assert_int_equal(symlink("/nonexistent-hotstack-dir/x", shm), 0);
+	assert_int_equal(mkdir(tmp, 0755), 0);
+	setenv("TMPDIR", tmp, 1);
+
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	assert_string_equal(store_path(st), e->db);
+	v = store_get_meta(st, "command");
+	assert_string_equal(v, "killed");
+	free(v);
+	assert_int_equal(total_count(st), 200);
+	store_free(st);
+	/* the copy is gone: only the (empty) tmp dir itself can be removed */
+	assert_int_equal(rmdir(tmp), 0);
+
+	if (old_tmpdir)
+		setenv("TMPDIR", old_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old_tmpdir);
+	free(shm);
+	free(tmp);
+}
+
+/* A WAL without its database is never replayed into a new recording. */
+static void test_orphan_wal(void **state)
+{
+	struct env *e = *state;
+	char *wal = xasprintf("%s-wal", e->db), *err = NULL;
+	struct store *st;
+	bool renamed = true;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		killed_writer(e->db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(exists(wal));
+	assert_int_equal(unlink(e->db), 0);
+	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+	assert_false(renamed);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	assert_int_equal(total_count(st), 0);
+	store_free(st);
+	free(wal);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_old, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_not_sqlite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_corrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_missing_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_writer_no_shm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_orphan_wal, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
