@@ -1,0 +1,425 @@
+/* cmd-report.c - hotstack report: the hottest functions of a recording
+ *
+ * Loads one selection through profile.h and prints the function table, or
+ * one function's callers/callees, as text for people or JSON for scripts.
+ * Text from the recording goes through sanitize(); JSON is escaped by json.c.
+ *
+ * JSON output (stable; new members may be added, none removed or renamed):
+ *   { "samples", "lost", "unwind_errors", "weight_ns",
+ *     "duration_ns" (null if the recording did not finish),
+ *     "functions": [ { "name", "module" (path), "self", "total",
+ *                      "self_pct", "total_pct", "self_ns", "total_ns",
+ *                      "file" (or null), "line" (or null) } ],
+ *     with --callers F also "callers_of": { "name", "module", "self", "total" }
+ *     (F itself) and "callers": [ { "name", "module", "samples", "weight_ns",
+ *     "pct" (of F's total) } ]; with --callees, "callees_of" and "callees" }
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "profile.h"
+#include "util.h"
+
+static const char report_usage[] =
+	"usage: hotstack report [FILE] [OPTIONS]\n"
+	"\n"
+	"Print the hottest functions of a recording (FILE, default hotstack.db).\n"
+	"\n"
+	"  -s, --sort self|total   order by self samples (default) or total samples\n"
+	"  -n, --limit N           print the N hottest functions (default 25, 0 = all)\n"
+	"  -t, --tid TID           only samples of thread TID\n"
+	"  -m, --module NAME       only samples with a frame in module NAME: its file\n"
+	"                          name exactly, else any module whose name contains NAME\n"
+	"  -k, --kind KIND         sample kind: cpu (default) or offcpu\n"
+	"      --callers FUNC      print the functions that call FUNC directly\n"
+	"      --callees FUNC      print the functions FUNC calls directly\n"
+	"  -f, --format text|json  output format (default text)\n"
+	"  -h, --help              print this help\n"
+	"\n"
+	"Columns: self is the samples whose innermost frame is in the function; total\n"
+	"the samples with the function anywhere on the stack (once per sample, even\n"
+	"when it recurses); seconds are the samples' CPU time.\n";
+
+enum { OPT_CALLERS = 256, OPT_CALLEES };
+
+struct report_opts {
+	const char *file;
+	enum profile_sort sort;
+	long limit;
+	const char *callers, *callees;
+	bool json;
+	struct profile_filter filter;
+};
+
+/* Display width of sanitized text: code points, not bytes. */
+static size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void print_padded(const char *s, size_t width)
+{
+	size_t w = text_width(s);
+
+	fputs(s, stdout);
+	while (w++ < width)
+		putchar(' ');
+}
+
+static void print_header(const struct profile *p, const struct report_opts *o)
+{
+	const char *cmd = profile_meta(p, "command");
+	char buf[4096];
+
+	printf("command: %s", cmd ? sanitize(buf, sizeof(buf), cmd) : "?");
+	if (p->totals.duration_ns >= 0)
+		printf("  duration: %.2f s", p->totals.duration_ns / 1e9);
+	else
+		printf("  duration: unknown (the recording did not finish)");
+	printf("  samples: %llu  lost: %lld  unwind errors: %lld\n",
+	       (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+	       (long long)p->totals.unwind_errors);
+	if (o->filter.kind != KIND_CPU || o->filter.tid || o->filter.module) {
+		printf("selection: kind %s", profile_kind_name(o->filter.kind));
+		if (o->filter.tid)
+			printf(", thread %d", o->filter.tid);
+		if (o->filter.module)
+			printf(", module '%s'", sanitize(buf, sizeof(buf), o->filter.module));
+		putchar('\n');
+	}
+}
+
+/* "file:line" of the function's hot frame into buf, "" if unknown. */
+static const char *func_source(const struct profile *p, int func, char *buf, size_t size)
+{
+	const struct profile_func *f = &p->funcs[func];
+	const struct profile_frame *fr = f->hot_frame >= 0 ? &p->frames[f->hot_frame] : NULL;
+	char tmp[4096];
+
+	buf[0] = '\0';
+	if (!fr || !fr->file)
+		return buf;
+	sanitize(tmp, sizeof(tmp), fr->file);
+	if (fr->line > 0)
+		snprintf(buf, size, "%s:%d", tmp, fr->line);
+	else
+		snprintf(buf, size, "%s", tmp);
+	return buf;
+}
+
+static size_t digits(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+#define NAME_WIDTH_MAX 60
+
+static void print_functions(const struct profile *p, const int *idx, size_t n)
+{
+	size_t i, cw = 7, fw = 8, mw = 6;
+	char name[4096], mod[4096], src[8192];
+
+	for (i = 0; i < n; i++) {
+		const struct profile_func *f = &p->funcs[idx[i]];
+		size_t w;
+
+		if (digits(f->total.count) > cw)
+			cw = digits(f->total.count);
+		w = text_width(sanitize(name, sizeof(name), f->name));
+		if (w > fw)
+			fw = w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
+		w = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, idx[i])));
+		if (w > mw)
+			mw = w;
+	}
+	printf("  self%% %*s  self-s  total%% %*s  total-s  ", (int)cw, "self", (int)cw, "total");
+	print_padded("function", fw + 2);
+	print_padded("module", mw + 2);
+	printf("source\n");
+	for (i = 0; i < n; i++) {
+		const struct profile_func *f = &p->funcs[idx[i]];
+
+		printf("%6.2f%% %*llu %7.3f %6.2f%% %*llu %8.3f  ", f->self_pct, (int)cw,
+		       (unsigned long long)f->self.count, f->self.weight_ns / 1e9, f->total_pct,
+		       (int)cw, (unsigned long long)f->total.count, f->total.weight_ns / 1e9);
+		func_source(p, idx[i], src, sizeof(src));
+		print_padded(sanitize(name, sizeof(name), f->name), fw + 2);
+		sanitize(mod, sizeof(mod), profile_func_module(p, idx[i]));
+		if (*src) {
+			print_padded(mod, mw + 2);
+			puts(src);
+		} else {
+			puts(mod);
+		}
+	}
+	if (!n)
+		printf("(no samples)\n");
+}
+
+static void print_edges(const struct profile *p, int func, const char *title,
+			const struct profile_edge *e, size_t n)
+{
+	const struct profile_func *f = &p->funcs[func];
+	char name[4096], mod[4096];
+	size_t i, cw = 7, fw = 8;
+
+	printf("\n%s of %s", title, sanitize(name, sizeof(name), f->name));
+	printf(" (%s): self %llu (%.2f%%), total %llu (%.2f%%)\n",
+	       sanitize(mod, sizeof(mod), profile_func_module(p, func)),
+	       (unsigned long long)f->self.count, f->self_pct,
+	       (unsigned long long)f->total.count, f->total_pct);
+	for (i = 0; i < n; i++) {
+		size_t w = text_width(sanitize(name, sizeof(name), p->funcs[e[i].func].name));
+
+		if (digits(e[i].value.count) > cw)
+			cw = digits(e[i].value.count);
+		if (w > fw)
+			fw = w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
+	}
+	printf("%*s  %7s  ", (int)cw, "samples", "%");
+	print_padded("function", fw + 2);
+	printf("module\n");
+	for (i = 0; i < n; i++) {
+		printf("%*llu  %6.2f%%  ", (int)cw, (unsigned long long)e[i].value.count, e[i].pct);
+		print_padded(sanitize(name, sizeof(name), p->funcs[e[i].func].name), fw + 2);
+		printf("%s\n", sanitize(mod, sizeof(mod), profile_func_module(p, e[i].func)));
+	}
+	if (!n)
+		printf("(none)\n");
+}
+
+static const char *func_module_path(const struct profile *p, int func)
+{
+	int m = p->funcs[func].module;
+
+	return m >= 0 ? p->modules[m].path : NULL;
+}
+
+static void json_functions(struct json *j, const struct profile *p, const int *idx, size_t n)
+{
+	size_t i;
+
+	json_array_begin(j, "functions");
+	for (i = 0; i < n; i++) {
+		const struct profile_func *f = &p->funcs[idx[i]];
+		const struct profile_frame *fr =
+			f->hot_frame >= 0 ? &p->frames[f->hot_frame] : NULL;
+
+		json_object_begin(j, NULL);
+		json_string(j, "name", f->name);
+		json_string(j, "module", func_module_path(p, idx[i]));
+		json_uint(j, "self", f->self.count);
+		json_uint(j, "total", f->total.count);
+		json_double(j, "self_pct", f->self_pct, 2);
+		json_double(j, "total_pct", f->total_pct, 2);
+		json_uint(j, "self_ns", f->self.weight_ns);
+		json_uint(j, "total_ns", f->total.weight_ns);
+		json_string(j, "file", fr ? fr->file : NULL);
+		if (fr && fr->file && fr->line > 0)
+			json_int(j, "line", fr->line);
+		else
+			json_null(j, "line");
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* "callers_of": F, then "callers": [...] (or callees). */
+static void json_edges(struct json *j, const char *key, const struct profile *p, int func,
+		       const struct profile_edge *e, size_t n)
+{
+	char *of = xasprintf("%s_of", key);
+	size_t i;
+
+	json_object_begin(j, of);
+	json_string(j, "name", p->funcs[func].name);
+	json_string(j, "module", func_module_path(p, func));
+	json_uint(j, "self", p->funcs[func].self.count);
+	json_uint(j, "total", p->funcs[func].total.count);
+	json_object_end(j);
+	free(of);
+	json_array_begin(j, key);
+	for (i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "name", p->funcs[e[i].func].name);
+		json_string(j, "module", func_module_path(p, e[i].func));
+		json_uint(j, "samples", e[i].value.count);
+		json_uint(j, "weight_ns", e[i].value.weight_ns);
+		json_double(j, "pct", e[i].pct, 2);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+/* The function called name, or die; warns when several modules have one. */
+static int lookup_func(const struct profile *p, const char *name)
+{
+	int n, f = profile_find_func(p, name, &n);
+
+	if (f < 0)
+		die("no function '%s' in the selected samples", sanitized(name));
+	if (n > 1)
+		warn("%d functions are called '%s'; using the one in '%s'", n, sanitized(name),
+		     sanitized(profile_func_module(p, f)));
+	return f;
+}
+
+static void parse_args(int argc, char **argv, struct report_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "sort", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "tid", required_argument, NULL, 't' },
+		{ "module", required_argument, NULL, 'm' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "callers", required_argument, NULL, OPT_CALLERS },
+		{ "callees", required_argument, NULL, OPT_CALLEES },
+		{ NULL, 0, NULL, 0 },
+	};
+	long v;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":s:n:t:m:k:f:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!strcmp(optarg, "self"))
+				o->sort = PROFILE_SORT_SELF;
+			else if (!strcmp(optarg, "total"))
+				o->sort = PROFILE_SORT_TOTAL;
+			else
+				die_usage("report: unknown sort key '%s': use self or total",
+					  sanitized(optarg));
+			break;
+		case 'n':
+			if (parse_long(optarg, 0, INT_MAX, &o->limit))
+				die_usage("report: --limit wants a number >= 0, not '%s'",
+					  sanitized(optarg));
+			break;
+		case 't':
+			if (parse_long(optarg, 1, INT_MAX, &v))
+				die_usage("report: --tid wants a thread id, not '%s'",
+					  sanitized(optarg));
+			o->filter.tid = (int)v;
+			break;
+		case 'm':
+			if (!*optarg)
+				die_usage("report: --module wants a module name");
+			o->filter.module = optarg;
+			break;
+		case 'k':
+			o->filter.kind = profile_kind_from_name(optarg);
+			if (o->filter.kind < 0)
+				die_usage("report: unknown sample kind '%s': use cpu or offcpu",
+					  sanitized(optarg));
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				o->json = true;
+			else if (!strcmp(optarg, "text"))
+				o->json = false;
+			else
+				die_usage("report: unknown format '%s': use text or json",
+					  sanitized(optarg));
+			break;
+		case OPT_CALLERS:
+			o->callers = optarg;
+			break;
+		case OPT_CALLEES:
+			o->callees = optarg;
+			break;
+		case ':':
+			die_usage("report: option '%s' needs a value", sanitized(argv[optind - 1]));
+		default:
+			if (optopt)
+				die_usage("report: unknown option '-%c'", optopt);
+			die_usage("report: unknown option '%s'", sanitized(argv[optind - 1]));
+		}
+	}
+	if (optind < argc)
+		o->file = argv[optind++];
+	if (optind < argc)
+		die_usage("report: unexpected argument '%s'", sanitized(argv[optind]));
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = {
+		.file = "hotstack.db", .sort = PROFILE_SORT_SELF, .limit = 25,
+		.filter = PROFILE_FILTER_INIT,
+	};
+	struct profile_edge *callers = NULL, *callees = NULL;
+	size_t ncallers = 0, ncallees = 0, n;
+	int caller_target = -1, callee_target = -1, *idx;
+	struct profile *p;
+	char *err;
+
+	if (cmd_wants_help(argc, argv))
+		return cmd_print_help(report_usage);
+	parse_args(argc, argv, &o);
+	if (profile_open(o.file, &o.filter, &p, &err))
+		die("%s", err);
+	n = profile_sorted_funcs(p, o.sort, &idx);
+	if (o.limit && (size_t)o.limit < n)
+		n = o.limit;
+	if (o.callers) {
+		caller_target = lookup_func(p, o.callers);
+		ncallers = profile_callers(p, caller_target, &callers);
+	}
+	if (o.callees) {
+		callee_target = lookup_func(p, o.callees);
+		ncallees = profile_callees(p, callee_target, &callees);
+	}
+
+	if (o.json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_uint(&j, "samples", p->totals.samples);
+		json_int(&j, "lost", p->totals.lost);
+		json_int(&j, "unwind_errors", p->totals.unwind_errors);
+		json_uint(&j, "weight_ns", p->totals.weight_ns);
+		if (p->totals.duration_ns >= 0)
+			json_int(&j, "duration_ns", p->totals.duration_ns);
+		else
+			json_null(&j, "duration_ns");
+		json_functions(&j, p, idx, n);
+		if (o.callers)
+			json_edges(&j, "callers", p, caller_target, callers, ncallers);
+		if (o.callees)
+			json_edges(&j, "callees", p, callee_target, callees, ncallees);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		print_header(p, &o);
+		if (!o.callers && !o.callees)
+			print_functions(p, idx, n);
+		if (o.callers)
+			print_edges(p, caller_target, "callers", callers, ncallers);
+		if (o.callees)
+			print_edges(p, callee_target, "callees", callees, ncallees);
+	}
+	free(callers);
+	free(callees);
+	free(idx);
+	profile_free(p);
+	return EXIT_OK;
+}

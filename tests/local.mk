@@ -1,0 +1,40 @@
+# tests/local.mk - the tests, included from Makefile.am
+#
+# Unit tests (cmocka) on deterministic input, no perf events: util, store,
+# profile, json, and the recorder's path (test-record-path). fixture.c builds
+# small recordings through the store writer.
+# The CLI integration tests are in tests/cli/local.mk (included from Makefile.am).
+
+UNIT_TESTS = \
+	tests/unit/test-util \
+	tests/unit/test-store \
+	tests/unit/test-profile \
+	tests/unit/test-json \
+	tests/unit/test-record-path
+
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+UNIT_LDADD = $(HS_LIBS) $(CMOCKA_LIBS)
+UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture.h
+
+tests_unit_test_util_SOURCES = tests/unit/test-util.c
+tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_store_SOURCES = tests/unit/test-store.c $(UNIT_FIXTURE)
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_profile_SOURCES = tests/unit/test-profile.c $(UNIT_FIXTURE)
+tests_unit_test_profile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_profile_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_json_SOURCES = tests/unit/test-json.c
+tests_unit_test_json_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_json_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_record_path_SOURCES = tests/unit/test-record-path.c
+tests_unit_test_record_path_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_record_path_LDADD = $(UNIT_LDADD)
