@@ -610,7 +610,7 @@ int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len
 		return decode_sample(cfg, body, end, ev);
 	case PERF_RECORD_MMAP2: {
 		uint64_t f[3];
-		uint32_t prot_flags[2];
+		uint32_t prot_flags[2] = { 0, 0 };
 		const char *name;
 
 		ev->type = SEV_MMAP;

@@ -1,0 +1,337 @@
+/* test-record-path.c - unit tests of the recorder's modules on deterministic
+ * input, no perf events involved: the hash map, ring-buffer record
+ * decoding, kallsyms parsing, call-path interning, and DWARF unwinding and
+ * symbolization of this test's own stack, captured like a perf sample.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+
+#include <cmocka.h>
+
+#include "hashmap.h"
+#include "sampler.h"
+#include "stacktree.h"
+#include "symbol.h"
+#include "unwind.h"
+#include "util.h"
+
+static void test_hashmap(void **state UNUSED)
+{
+	struct hashmap m;
+	uint64_t v;
+	int i;
+
+	hashmap_init(&m);
+	assert_false(hashmap_get(&m, "a", 1, &v));
+	for (i = 0; i < 10000; i++) {
+		v = (uint64_t)i * 3;
+		assert_false(hashmap_get_or_put(&m, &i, sizeof(i), &v));
+	}
+	assert_int_equal(m.count, 10000);
+	for (i = 0; i < 10000; i++) {
+		assert_true(hashmap_get(&m, &i, sizeof(i), &v));
+		assert_int_equal(v, (uint64_t)i * 3);
+	}
+	v = 7;
+	assert_false(hashmap_get_or_put(&m, "x", 1, &v));
+	v = 99;
+	assert_true(hashmap_get_or_put(&m, "x", 1, &v));
+	assert_int_equal(v, 7);
+	hashmap_put(&m, "x", 1, 8);
+	assert_true(hashmap_get(&m, "x", 1, &v));
+	assert_int_equal(v, 8);
+	/* keys of different lengths with a common prefix differ */
+	assert_false(hashmap_get(&m, "xy", 2, &v));
+	hashmap_clear(&m);
+	assert_false(hashmap_get(&m, "x", 1, &v));
+	hashmap_release(&m);
+}
+
+/* Appends bytes to a synthetic record. */
+static void put(uint8_t *buf, size_t *len, const void *p, size_t n)
+{
+	memcpy(buf + *len, p, n);
+	*len += n;
+}
+
+static void test_decode_sample(void **state UNUSED)
+{
+	struct sampler_config cfg = { .freq = 99, .kernel = true, .stack_size = 64 };
+	struct perf_event_header h = { .type = PERF_RECORD_SAMPLE };
+	uint8_t rec[1024], stack[64];
+	uint64_t ip = 0x401000, period = 10101010, time = 123456789, nr = 4, abi = 2;
+	uint64_t chain[4] = { (uint64_t)PERF_CONTEXT_KERNEL, 0xffffffff81000010ull,
+			      0xffffffff81000020ull, 0xffffffff81000030ull };
+	uint64_t regs[20], size = sizeof(stack), dyn = 48;
+	uint32_t pidtid[2] = { 42, 43 };
+	struct sampler_event ev;
+	size_t len = sizeof(h);
+	int i;
+
+	for (i = 0; i < 20; i++)
+		regs[i] = 1000 + i;	/* perf order: AX BX CX DX SI DI BP SP IP ... R8.. */
+	for (i = 0; i < (int)sizeof(stack); i++)
+		stack[i] = (uint8_t)i;
+	put(rec, &len, &ip, 8);
+	put(rec, &len, pidtid, 8);
+	put(rec, &len, &time, 8);
+	put(rec, &len, &period, 8);
+	put(rec, &len, &nr, 8);
+	put(rec, &len, chain, sizeof(chain));
+	put(rec, &len, &abi, 8);
+	put(rec, &len, regs, sizeof(regs));
+	put(rec, &len, &size, 8);
+	put(rec, &len, stack, sizeof(stack));
+	put(rec, &len, &dyn, 8);
+	h.size = (uint16_t)len;
+	memcpy(rec, &h, sizeof(h));
+
+	assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+	assert_int_equal(ev.type, SEV_SAMPLE);
+	assert_int_equal(ev.pid, 42);
+	assert_int_equal(ev.tid, 43);
+	assert_int_equal(ev.time, time);
+	assert_int_equal(ev.sample.period, period);
+	assert_int_equal(ev.sample.ip, ip);
+	assert_true(ev.sample.user_mode);
+	assert_int_equal(ev.sample.nkchain, 3);
+	assert_int_equal(ev.sample.kchain[0], 0xffffffff81000010ull);
+	assert_int_equal(ev.sample.kchain[2], 0xffffffff81000030ull);
+	assert_true(ev.sample.have_regs);
+	/* DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+	assert_int_equal(ev.sample.regs[0], 1000);	/* AX */
+	assert_int_equal(ev.sample.regs[1], 1003);	/* DX */
+	assert_int_equal(ev.sample.regs[3], 1001);	/* BX */
+	assert_int_equal(ev.sample.regs[7], 1007);	/* SP */
+	assert_int_equal(ev.sample.regs[8], 1012);	/* R8 */
+	assert_int_equal(ev.sample.regs[15], 1019);	/* R15 */
+	assert_int_equal(ev.sample.regs[16], 1008);	/* IP */
+	assert_int_equal(ev.sample.stack_size, 48);	/* dyn_size, not size */
+	assert_int_equal(ev.sample.stack[5], 5);
+
+	/* truncated records are refused, not read past their end */
+	for (i = (int)sizeof(h); i < (int)len; i += 8) {
+		h.size = (uint16_t)i;
+		memcpy(rec, &h, sizeof(h));
+		if (sampler_decode(&cfg, rec, (size_t)i, &ev) == 0)
+			fail_msg("a record truncated to %d bytes decoded", i);
+	}
+}
+
+static void test_decode_mmap_and_lost(void **state UNUSED)
+{
+	struct sampler_config cfg = { .freq = 99 };
+	struct perf_event_header h = { .type = PERF_RECORD_MMAP2 };
+	uint8_t rec[512];
+	size_t len = sizeof(h);
+	uint32_t pidtid[2] = { 7, 7 }, prot[2] = { 5, 2 };
+	uint64_t f[3] = { 0x555500001000ull, 0x2000, 0x1000 };
+	uint8_t ids[24] = { 0 };
+	char name[24] = "/usr/bin/hello";
+	uint64_t trailer_time = 555;
+	struct sampler_event ev;
+
+	put(rec, &len, pidtid, 8);
+	put(rec, &len, f, 24);
+	put(rec, &len, ids, 24);
+	put(rec, &len, prot, 8);
+	put(rec, &len, name, sizeof(name));
+	put(rec, &len, pidtid, 8);
+	put(rec, &len, &trailer_time, 8);
+	h.size = (uint16_t)len;
+	memcpy(rec, &h, sizeof(h));
+	assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+	assert_int_equal(ev.type, SEV_MMAP);
+	assert_int_equal(ev.mmap.start, 0x555500001000ull);
+	assert_int_equal(ev.mmap.len, 0x2000);
+	assert_int_equal(ev.mmap.pgoff, 0x1000);
+	assert_string_equal(ev.mmap.filename, "/usr/bin/hello");
+	assert_int_equal(ev.time, 555);
+
+	{
+		struct perf_event_header lh = { .type = PERF_RECORD_LOST };
+		uint64_t body[2] = { 1, 17 };
+
+		len = sizeof(lh);
+		put(rec, &len, body, 16);
+		put(rec, &len, pidtid, 8);
+		put(rec, &len, &trailer_time, 8);
+		lh.size = (uint16_t)len;
+		memcpy(rec, &lh, sizeof(lh));
+		assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+		assert_int_equal(ev.type, SEV_LOST);
+		assert_int_equal(ev.lost.count, 17);
+	}
+}
+
+static void test_kallsyms(void **state UNUSED)
+{
+	struct stacktree *t = stacktree_new();
+	struct symbolizer *sy = symbolizer_new(t);
+	const char *text = "ffffffff81000000 T _stext\n"
+			   "ffffffff81000100 t do_thing\n"
+			   "ffffffff81000200 D some_data\n"
+			   "ffffffff81000300 T other_thing\n"
+			   "ffffffffc0000000 t ext4_read\t[ext4]\n";
+	int64_t a, b, c, d;
+
+	assert_int_equal(symbolizer_load_kallsyms(sy, text), 4);
+	a = symbolizer_kernel(sy, 0xffffffff81000150ull);
+	b = symbolizer_kernel(sy, 0xffffffff81000120ull);
+	c = symbolizer_kernel(sy, 0xffffffff81000250ull);	/* data is skipped */
+	d = symbolizer_kernel(sy, 0xffffffffc0000010ull);
+	assert_int_equal(a, b);		/* same function, one frame */
+	assert_int_equal(a, c);		/* still do_thing: D symbols ignored */
+	assert_int_not_equal(a, d);
+	assert_int_not_equal(symbolizer_kernel(sy, 0xffffffff81000300ull), a);
+	symbolizer_free(sy);
+	stacktree_free(t);
+}
+
+static void test_stacktree(void **state UNUSED)
+{
+	struct stacktree *t = stacktree_new();
+	int64_t m = stacktree_module(t, "/bin/x", "abcd", "user");
+	int64_t f1 = stacktree_frame(t, m, "main", "x.c", 10, false, 0x10);
+	int64_t f2 = stacktree_frame(t, m, "work", "x.c", 20, false, 0x20);
+	int64_t f2i = stacktree_frame(t, m, "work", "x.c", 20, true, 0x20);
+	int64_t n1, n2, n3;
+
+	assert_int_equal(m, 1);
+	assert_int_equal(stacktree_module(t, "/bin/x", "abcd", "user"), m);
+	assert_int_not_equal(stacktree_module(t, "/bin/x", "ef01", "user"), m);
+	assert_int_equal(stacktree_frame(t, m, "main", "x.c", 10, false, 0x99), f1);
+	assert_int_not_equal(f2, f2i);
+	assert_int_not_equal(stacktree_frame(t, m, "main", "x.c", 11, false, 0x10), f1);
+	n1 = stacktree_node(t, 0, f1);
+	n2 = stacktree_node(t, n1, f2);
+	n3 = stacktree_node(t, 0, f2);	/* same frame, other parent: other node */
+	assert_int_equal(stacktree_node(t, n1, f2), n2);
+	assert_int_not_equal(n2, n3);
+	assert_int_equal(stacktree_node_count(t), 3);
+	stacktree_free(t);
+}
+
+/* ---- unwinding this process's own stack, captured like a sample ---- */
+
+struct captured {
+	struct sampler_event ev;
+	uint8_t stack[16384];
+};
+
+static __attribute__((noinline, noclone)) void capture(struct captured *c)
+{
+	uint64_t *r = c->ev.sample.regs;
+	uint64_t sp;
+
+	/* DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
+	__asm__ volatile("movq %%rbx, 24(%0)\n\t"
+			 "movq %%rbp, 48(%0)\n\t"
+			 "movq %%rsp, 56(%0)\n\t"
+			 "movq %%r12, 96(%0)\n\t"
+			 "movq %%r13, 104(%0)\n\t"
+			 "movq %%r14, 112(%0)\n\t"
+			 "movq %%r15, 120(%0)\n\t"
+			 "leaq 0(%%rip), %%rax\n\t"
+			 "movq %%rax, 128(%0)\n\t"
+			 :
+			 : "r"(r)
+			 : "rax", "memory");
+	sp = r[7];
+	c->ev.type = SEV_SAMPLE;
+	c->ev.pid = (uint32_t)getpid();
+	c->ev.tid = (uint32_t)getpid();
+	c->ev.sample.have_regs = true;
+	c->ev.sample.ip = r[16];
+	c->ev.sample.user_mode = true;
+	memcpy(c->stack, (const void *)(uintptr_t)sp, sizeof(c->stack) / 2);
+	c->ev.sample.stack = c->stack;
+	c->ev.sample.stack_size = sizeof(c->stack) / 2;
+}
+
+static __attribute__((noinline, noclone)) void level3(struct captured *c)
+{
+	capture(c);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline, noclone)) void level2(struct captured *c)
+{
+	level3(c);
+	__asm__ volatile("" ::: "memory");
+}
+
+static __attribute__((noinline, noclone)) void level1(struct captured *c)
+{
+	level2(c);
+	__asm__ volatile("" ::: "memory");
+}
+
+static void test_unwind_self(void **state UNUSED)
+{
+	static struct captured c;
+	struct unwinder *u = unwinder_new();
+	struct stacktree *t = stacktree_new();
+	struct symbolizer *sy = symbolizer_new(t);
+	const char *want[] = { "capture", "level3", "level2", "level1", "main" };
+	size_t found = 0;
+	struct space *s;
+	uint64_t pcs[64];
+	bool complete;
+	Dwfl *dwfl;
+	int n, i;
+
+	level1(&c);
+	s = spaces_get(unwinder_spaces(u), getpid(), true);
+	assert_int_equal(space_load_proc_maps(s), 0);
+	n = unwinder_unwind(u, s, &c.ev, pcs, 64, &complete);
+	assert_true(n >= 6);
+	assert_true(complete);	/* CFI carried it to _start */
+	dwfl = space_dwfl(s);
+	assert_non_null(dwfl);
+	/* the frames come out leaf first, in call order */
+	for (i = 0; i < n; i++) {
+		Dwfl_Module *mod = dwfl_addrmodule(dwfl, pcs[i]);
+		const char *name = mod ? dwfl_module_addrname(mod, pcs[i]) : NULL;
+		int64_t ids[8];
+
+		assert_true(symbolizer_user(sy, s, pcs[i], ids, 8) >= 1);
+		if (found < ARRAY_SIZE(want) && name && !strcmp(name, want[found]))
+			found++;
+	}
+	assert_int_equal(found, ARRAY_SIZE(want));
+	/* each distinct pc was interned once: re-symbolizing adds no frame */
+	{
+		size_t frames = stacktree_frame_count(t);
+		int64_t ids[8];
+
+		for (i = 0; i < n; i++)
+			symbolizer_user(sy, s, pcs[i], ids, 8);
+		assert_int_equal(stacktree_frame_count(t), frames);
+	}
+	symbolizer_free(sy);
+	stacktree_free(t);
+	unwinder_free(u);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hashmap),
+		cmocka_unit_test(test_decode_sample),
+		cmocka_unit_test(test_decode_mmap_and_lost),
+		cmocka_unit_test(test_kallsyms),
+		cmocka_unit_test(test_stacktree),
+		cmocka_unit_test(test_unwind_self),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
