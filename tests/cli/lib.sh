@@ -1,0 +1,138 @@
+# lib.sh - shared helpers for the CLI integration tests (sourced)
+#
+# Each tests/cli/tNNNN-*.sh is one automake test: exit 0 passes, 1 fails,
+# 77 skips (and prints "SKIP: reason"). Families: 1xxx record, 2xxx report,
+# info and export, 3xxx bad input and robustness.
+# Environment (set by Makefile.am): HOTSTACK, SAMPLES (built samples),
+# TESTPROGS (built tests/progs).
+set -u
+
+: "${HOTSTACK:?HOTSTACK must point at the hotstack binary}"
+: "${SAMPLES:?SAMPLES must point at the built samples directory}"
+: "${TESTPROGS:=$(dirname "$HOTSTACK")/tests/progs}"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/hotstack-test.XXXXXX")
+PIDS_TO_KILL=""
+cleanup() {
+	for p in $PIDS_TO_KILL; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in $PIDS_TO_KILL; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $*"
+	exit 77
+}
+
+pass() {
+	echo "ok: $*"
+}
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (perf events on other users' processes, kernel frames)"
+}
+
+# Starts a background process and remembers it for cleanup; sets $BG.
+bg() {
+	"$@" &
+	BG=$!
+	PIDS_TO_KILL="$PIDS_TO_KILL $BG"
+}
+
+# Waits up to $2 seconds (default 5) until file $1 has a line matching $3.
+wait_for_line() {
+	i=0
+	limit=$(( ${2:-5} * 20 ))
+	until grep -q "${3:-.}" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt $limit ] && fail "timed out waiting for '${3:-.}' in $1"
+		sleep 0.05
+	done
+}
+
+# Process state letter (R, S, T, t, Z...) of pid $1, or "gone".
+proc_state() {
+	if [ -r "/proc/$1/stat" ]; then
+		sed 's/.*) \(.\).*/\1/' "/proc/$1/stat"
+	else
+		echo gone
+	fi
+}
+
+# Fails unless pid $1 and all its threads run (not stopped, not gone).
+assert_running() {
+	[ -d "/proc/$1" ] || fail "target $1 is gone"
+	for st in /proc/"$1"/task/*/stat; do
+		s=$(sed 's/.*) \(.\).*/\1/' "$st" 2>/dev/null) || continue
+		case "$s" in
+		T|t) fail "target $1 thread $(basename "$(dirname "$st")") is stopped ($s)" ;;
+		Z|X) fail "target $1 is a zombie" ;;
+		esac
+	done
+}
+
+# Runs hotstack, capturing stdout to $T/out and stderr to $T/err; sets $RC.
+hs() {
+	set +e
+	"$HOTSTACK" "$@" >"$T/out" 2>"$T/err"
+	RC=$?
+	set -e
+}
+
+# json_self DB FUNC: self percent of FUNC from report --format json.
+json_pct() {
+	"$HOTSTACK" report "$1" --format json --limit 0 |
+		jq -r --arg f "$2" --arg k "${3:-self_pct}" \
+			'[.functions[] | select(.name == $f) | .[$k]] | add // 0'
+}
+
+# The percentage of samples whose folded stack contains a frame matching
+# the extended regex $2 (as a whole frame).
+folded_share() {
+	"$HOTSTACK" export "$1" --format folded >"$T/folded" || fail "export of $1 failed"
+	awk -v re="$2" '{
+		n = $NF; total += n
+		stack = substr($0, 1, length($0) - length($NF) - 1)
+		k = split(stack, f, ";")
+		for (i = 1; i <= k; i++) if (f[i] ~ ("^(" re ")$")) { hit += n; break }
+	} END { if (total == 0) print 0; else printf "%.2f\n", 100 * hit / total }' "$T/folded"
+}
+
+# Succeeds if |$1 - $2| <= $3 (floating point).
+within() {
+	awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; if (x < 0) x = -x; exit !(x <= d) }'
+}
+
+# Succeeds if $1 >= $2 (floating point).
+at_least() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'
+}
+
+meta() {
+	sqlite3 "$1" "select value from meta where key = '$2'"
+}
+
+# check_split DB: leaf_60/30/10 self shares within 5 points of 60/30/10.
+check_split() {
+	a=$(json_pct "$1" leaf_60)
+	b=$(json_pct "$1" leaf_30)
+	c=$(json_pct "$1" leaf_10)
+	echo "self: leaf_60 $a%, leaf_30 $b%, leaf_10 $c%"
+	if ! within "$a" 60 5 || ! within "$b" 30 5 || ! within "$c" 10 5; then
+		"$HOTSTACK" report "$1" --limit 12
+		uptime
+	fi
+	within "$a" 60 5 || fail "leaf_60 self $a% is not within 5 points of 60%"
+	within "$b" 30 5 || fail "leaf_30 self $b% is not within 5 points of 30%"
+	within "$c" 10 5 || fail "leaf_10 self $c% is not within 5 points of 10%"
+}

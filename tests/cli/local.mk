@@ -1,0 +1,41 @@
+# tests/cli/local.mk - integration tests: shell scripts driving the built
+# hotstack against samples/ and tests/progs/ (included from Makefile.am)
+
+# test targets, built like the samples: -O2, no frame pointers, no sanitizers
+check_PROGRAMS += tests/progs/churn tests/progs/jit
+tests_progs_churn_SOURCES = tests/progs/churn.c
+tests_progs_churn_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -I$(srcdir)/samples
+tests_progs_churn_LDFLAGS = -pthread
+tests_progs_jit_SOURCES = tests/progs/jit.c
+tests_progs_jit_CFLAGS = -O2 -g -Wall -Wextra
+tests_progs_jit_LDFLAGS =
+
+CLI_TESTS = \
+	tests/cli/t1000-record-split.sh \
+	tests/cli/t1010-record-threads.sh \
+	tests/cli/t1020-record-fork.sh \
+	tests/cli/t1030-record-dlopen.sh \
+	tests/cli/t1040-record-attach.sh \
+	tests/cli/t1050-record-attach-threads.sh \
+	tests/cli/t1060-record-sigkill.sh \
+	tests/cli/t1070-record-signals.sh \
+	tests/cli/t1080-record-exec.sh \
+	tests/cli/t1090-record-deleted-binary.sh \
+	tests/cli/t1100-record-jit.sh \
+	tests/cli/t1110-record-kernel.sh \
+	tests/cli/t1120-record-output.sh \
+	tests/cli/t1130-record-deep.sh \
+	tests/cli/t1140-record-status-lost.sh \
+	tests/cli/t3000-bad-input.sh \
+	tests/cli/t3010-bad-recordings.sh \
+	tests/cli/t3020-not-permitted.sh
+
+TESTS += $(CLI_TESTS)
+EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	HOTSTACK='$(abs_top_builddir)/hotstack'; \
+	SAMPLES='$(abs_top_builddir)/samples'; \
+	TESTPROGS='$(abs_top_builddir)/tests/progs'; \
+	export HOTSTACK SAMPLES TESTPROGS;

@@ -1,0 +1,29 @@
+#!/bin/sh
+# on a terminal, record shows one status line refreshed in place; samples
+# the kernel drops are counted and reported, never hidden
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v script >/dev/null || skip "script (bsdutils) is not installed"
+
+# a pseudo-terminal from script(1): the status line must appear there
+script -qec "'$HOTSTACK' record -F 499 -o '$T/tty.db' -- '$SAMPLES/split' 1.2" "$T/typescript" >/dev/null
+grep -q "samples" "$T/typescript" || fail "no status line on a terminal: $(cat "$T/typescript")"
+grep -q "$(printf '\r')" "$T/typescript" || fail "the status line is not refreshed in place"
+# not a terminal: quiet but for the closing summary
+hs record -F 499 -o "$T/notty.db" -- "$SAMPLES/split" 0.5
+[ "$RC" -eq 0 ] || fail "record exited $RC"
+grep -q "$(printf '\r')" "$T/err" && fail "status line written to a non-terminal stderr"
+
+# a one-page ring buffer cannot hold a 64 KiB stack copy: every sample is lost
+hs record -q -F 999 -m 1 --stack-size 65528 -o "$T/lost.db" -- "$SAMPLES/split" 0.5
+# no sample at all: exit 1 with a warning saying why
+[ "$RC" -eq 1 ] || fail "record exited $RC, expected 1: $(cat "$T/err")"
+grep -q "dropped them all" "$T/err" || fail "no warning about the dropped samples: $(cat "$T/err")"
+lost=$(meta "$T/lost.db" lost)
+echo "lost: $lost"
+[ "$lost" -gt 100 ] || fail "expected the kernel to drop samples, lost=$lost"
+hs report "$T/lost.db" --format json
+[ "$(jq .lost "$T/out")" = "$lost" ] || fail "report --format json does not show lost=$lost"
+hs report "$T/lost.db"
+grep -qi "lost" "$T/out" || fail "the text report does not mention lost samples"
+pass "status line and lost samples"
