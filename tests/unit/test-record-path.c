@@ -227,6 +227,17 @@ struct captured {
 	uint8_t stack[16384];
 };
 
+/* Copies the raw stack like the kernel does for a sample: across the
+ * redzones AddressSanitizer puts between locals, so not instrumented. */
+static __attribute__((noinline, noclone, no_sanitize_address)) void
+copy_stack(uint8_t *dst, const volatile uint8_t *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
 static __attribute__((noinline, noclone)) void capture(struct captured *c)
 {
 	uint64_t *r = c->ev.sample.regs;
@@ -252,7 +263,7 @@ static __attribute__((noinline, noclone)) void capture(struct captured *c)
 	c->ev.sample.have_regs = true;
 	c->ev.sample.ip = r[16];
 	c->ev.sample.user_mode = true;
-	memcpy(c->stack, (const void *)(uintptr_t)sp, sizeof(c->stack) / 2);
+	copy_stack(c->stack, (const volatile uint8_t *)(uintptr_t)sp, sizeof(c->stack) / 2);
 	c->ev.sample.stack = c->stack;
 	c->ev.sample.stack_size = sizeof(c->stack) / 2;
 }
