@@ -26,6 +26,11 @@ CLI_TESTS = \
 	tests/cli/t1120-record-output.sh \
 	tests/cli/t1130-record-deep.sh \
 	tests/cli/t1140-record-status-lost.sh \
+	tests/cli/t1150-record-httpd.sh \
+	tests/cli/t1160-record-events.sh \
+	tests/cli/t2000-report.sh \
+	tests/cli/t2010-info-export.sh \
+	tests/cli/t2020-sanitize.sh \
 	tests/cli/t3000-bad-input.sh \
 	tests/cli/t3010-bad-recordings.sh \
 	tests/cli/t3020-not-permitted.sh
