@@ -156,3 +156,133 @@ bool procfs_exists(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	return access(path, F_OK) == 0;
 }
+
+/* "0100007F:1F90" (IPv4) or 32 hex digits + port (IPv6) -> "addr:port". */
+static void format_inet(const char *hex, char *out, size_t size)
+{
+	const char *colon = strchr(hex, ':');
+	unsigned port = colon ? (unsigned)strtoul(colon + 1, NULL, 16) : 0;
+	size_t len = colon ? (size_t)(colon - hex) : strlen(hex);
+
+	if (len == 8) {
+		uint32_t a = (uint32_t)strtoul(hex, NULL, 16);
+
+		snprintf(out, size, "%u.%u.%u.%u:%u", a & 0xff, (a >> 8) & 0xff, (a >> 16) & 0xff,
+			 a >> 24, port);
+	} else if (len == 32) {
+		/* four little-endian 32-bit words */
+		char buf[64];
+		size_t o = 0;
+		int w, b;
+
+		for (w = 0; w < 4; w++) {
+			char word[9];
+			uint32_t v;
+
+			memcpy(word, hex + 8 * w, 8);
+			word[8] = '\0';
+			v = (uint32_t)strtoul(word, NULL, 16);
+			for (b = 0; b < 4; b += 2)
+				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%x", o ? ":" : "",
+						      ((v >> (8 * b)) & 0xff) << 8 |
+							      ((v >> (8 * (b + 1))) & 0xff));
+		}
+		snprintf(out, size, "[%s]:%u", buf, port);
+	} else {
+		snprintf(out, size, "%s", hex);
+	}
+}
+
+/* Looks inode up in /proc/PID/net/FILE (tcp, tcp6, udp, udp6). */
+static bool find_inet_socket(pid_t pid, const char *file, unsigned long inode, char *buf,
+			     size_t size)
+{
+	char path[64], *text, *line, *save = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", (int)pid, file);
+	if (read_file(path, &text) < 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		char local[64], remote[64], l[80], r[80];
+		unsigned st;
+		unsigned long ino;
+
+		if (sscanf(line, " %*d: %63s %63s %x %*s %*s %*s %*u %*u %lu", local, remote, &st,
+			   &ino) != 4 || ino != inode)
+			continue;
+		format_inet(local, l, sizeof(l));
+		format_inet(remote, r, sizeof(r));
+		if (st == 0x0a)	/* TCP_LISTEN */
+			snprintf(buf, size, "%s (listening)", l);
+		else
+			snprintf(buf, size, "%s -> %s", l, r);
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
+static bool find_unix_socket(pid_t pid, unsigned long inode, char *buf, size_t size)
+{
+	char path[64], *text, *line, *save = NULL;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/net/unix", (int)pid);
+	if (read_file(path, &text) < 0)
+		return false;
+	for (line = strtok_r(text, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long ino;
+		int off = 0;
+
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %lu %n", &ino, &off) < 1 || ino != inode)
+			continue;
+		snprintf(buf, size, "unix:%s", off && line[off] ? line + off : "[unnamed]");
+		found = true;
+	}
+	free(text);
+	return found;
+}
+
+const char *procfs_fd_target(pid_t pid, int fd, char *buf, size_t size)
+{
+	char path[64], link[4096];
+	unsigned long inode;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return NULL;
+	link[n] = '\0';
+	snprintf(buf, size, "%s", link);
+	if (sscanf(link, "socket:[%lu]", &inode) == 1) {
+		if (find_inet_socket(pid, "tcp", inode, buf, size) ||
+		    find_inet_socket(pid, "tcp6", inode, buf, size))
+			return "tcp";
+		if (find_inet_socket(pid, "udp", inode, buf, size) ||
+		    find_inet_socket(pid, "udp6", inode, buf, size))
+			return "udp";
+		if (find_unix_socket(pid, inode, buf, size))
+			return "unix";
+		return "socket";
+	}
+	if (!strncmp(link, "pipe:", 5))
+		return "pipe";
+	if (!strncmp(link, "anon_inode:", 11)) {
+		const char *what = link + 11;
+
+		if (strstr(what, "eventfd"))
+			return "eventfd";
+		if (strstr(what, "eventpoll"))
+			return "epoll";
+		if (strstr(what, "timerfd"))
+			return "timerfd";
+		if (strstr(what, "signalfd"))
+			return "signalfd";
+		return "anon";
+	}
+	if (!strncmp(link, "/dev/", 5))
+		return "device";
+	return "file";
+}

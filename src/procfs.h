@@ -29,4 +29,12 @@ char procfs_state(pid_t pid, pid_t tid);
 /* True if the process exists (it may be a zombie). */
 bool procfs_exists(pid_t pid);
 
+/*
+ * What descriptor fd of pid is: writes a description to buf ("/var/log/x",
+ * "127.0.0.1:5432 -> 127.0.0.1:40000", "pipe:[123]") and returns its kind:
+ * "file", "device", "tcp", "udp", "unix", "pipe", "eventfd", "epoll",
+ * "timerfd", "signalfd", "anon" or "socket"; NULL if it cannot be read.
+ */
+const char *procfs_fd_target(pid_t pid, int fd, char *buf, size_t size);
+
 #endif

@@ -24,6 +24,7 @@
 #include "hashmap.h"
 #include "procfs.h"
 #include "sampler.h"
+#include "tracefs.h"
 #include "util.h"
 
 /* perf register mask on x86_64: AX..SS (bits 0-11) and R8..R15 (16-23). */
@@ -49,7 +50,9 @@ struct raw_record {
 
 struct sampler {
 	struct sampler_config cfg;
-	struct perf_event_attr attr;
+	struct perf_event_attr attr;		/* ROLE_CLOCK */
+	struct perf_event_attr wait_attr[ROLE_COUNT];	/* the other roles */
+	struct sampler_layout layout;
 	int ncpus;
 	struct ring *rings;	/* one per CPU */
 	int *fds;		/* every event fd (attach: tids x cpus) */
@@ -117,14 +120,24 @@ int sampler_paranoid(void)
 	return (int)read_sysctl("/proc/sys/kernel/perf_event_paranoid", 2);
 }
 
-static uint64_t sample_type(const struct sampler_config *cfg)
-{
-	uint64_t t = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |
-		     PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+/* Every event carries IDENTIFIER, TID and TIME, so all records in a shared
+ * ring buffer end with the same sample_id trailer: {pid, tid}, time, id. */
+#define COMMON_SAMPLE_TYPE (PERF_SAMPLE_IDENTIFIER | PERF_SAMPLE_IP | PERF_SAMPLE_TID | \
+			    PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD)
 
-	if (cfg->kernel)
-		t |= PERF_SAMPLE_CALLCHAIN;
-	return t;
+static uint64_t sample_type(const struct sampler_config *cfg, enum sampler_role role)
+{
+	switch (role) {
+	case ROLE_SWITCH:
+		return COMMON_SAMPLE_TYPE | PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_RAW |
+		       PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+	case ROLE_SYS_ENTER:
+	case ROLE_SYS_EXIT:
+		return COMMON_SAMPLE_TYPE | PERF_SAMPLE_RAW;
+	default:
+		return COMMON_SAMPLE_TYPE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER |
+		       (cfg->kernel ? PERF_SAMPLE_CALLCHAIN : 0);
+	}
 }
 
 static void setup_attr(struct sampler *s, bool launch)
@@ -149,7 +162,7 @@ static void setup_attr(struct sampler *s, bool launch)
 	}
 	a->freq = 1;
 	a->sample_freq = s->cfg.freq;
-	a->sample_type = sample_type(&s->cfg);
+	a->sample_type = sample_type(&s->cfg, ROLE_CLOCK);
 	a->sample_regs_user = REGS_MASK;
 	a->sample_stack_user = s->cfg.stack_size;
 	a->exclude_kernel = !s->cfg.kernel;
@@ -170,16 +183,63 @@ static void setup_attr(struct sampler *s, bool launch)
 	a->enable_on_exec = launch;
 }
 
+/* The tracepoint events of --waits, sharing the clock event's settings. */
+static int setup_wait_attrs(struct sampler *s, char **errmsg)
+{
+	static const struct {
+		enum sampler_role role;
+		const char *system, *name;
+	} tps[] = {
+		{ ROLE_SWITCH, "sched", "sched_switch" },
+		{ ROLE_SYS_ENTER, "raw_syscalls", "sys_enter" },
+		{ ROLE_SYS_EXIT, "raw_syscalls", "sys_exit" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tps); i++) {
+		struct perf_event_attr *a = &s->wait_attr[tps[i].role];
+		struct tracepoint tp;
+		int err = tracefs_tracepoint(tps[i].system, tps[i].name, &tp, errmsg);
+
+		if (err)
+			return err;
+		*a = s->attr;
+		a->type = PERF_TYPE_TRACEPOINT;
+		a->config = (uint64_t)tp.id;
+		a->freq = 0;
+		a->sample_period = 1;
+		a->sample_type = sample_type(&s->cfg, tps[i].role);
+		a->exclude_kernel = 0;		/* tracepoints fire in the kernel */
+		a->mmap = a->mmap2 = a->comm = a->comm_exec = a->task = a->build_id = 0;
+		a->context_switch = tps[i].role == ROLE_SWITCH;	/* switch-in records */
+		if (tps[i].role == ROLE_SWITCH) {
+			s->layout.switch_prev_state = tracepoint_field(&tp, "prev_state");
+		} else {
+			s->layout.sys_id = tracepoint_field(&tp, "id");
+			if (tps[i].role == ROLE_SYS_ENTER)
+				s->layout.sys_args = tracepoint_field(&tp, "args");
+			else
+				s->layout.sys_ret = tracepoint_field(&tp, "ret");
+		}
+	}
+	return 0;
+}
+
 /* Ring buffer data pages (a power of two) sized for about 0.5 s of samples
- * of busy threads on one CPU, between 64 and 2048 pages. */
+ * of busy threads on one CPU, between 64 and 4096 pages (16 MiB: the
+ * first samples of a process can stall the reader for a while, when libdw
+ * loads a library's CFI and debug information). */
 static size_t ring_pages(const struct sampler_config *cfg, bool privileged)
 {
 	size_t rec = cfg->stack_size + REGS_COUNT * 8 + 256;
 	size_t want = rec * cfg->freq / 2, pages = 64;
-	size_t maxpages = privileged ? 2048 : 64;
+	size_t maxpages = privileged ? 4096 : 64;
 
 	if (cfg->mmap_pages)
 		return cfg->mmap_pages;
+	/* context switches come in bursts, each with a stack copy */
+	if (cfg->waits)
+		want = rec * 2000 / 2;
 
 	while (pages * 4096 < want && pages < maxpages)
 		pages *= 2;
@@ -230,17 +290,17 @@ static char *open_error(const struct sampler *s, int err, pid_t pid)
 	}
 }
 
-static int open_one(struct sampler *s, pid_t pid, int cpu)
+static int open_one(struct perf_event_attr *attr, pid_t pid, int cpu)
 {
 	int fd;
 
 	for (;;) {
-		fd = (int)perf_event_open(&s->attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		fd = (int)perf_event_open(attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd >= 0)
 			return fd;
 		/* kernels before 5.12 reject build_id; fall back to plain mmap2 */
-		if (errno == EINVAL && s->attr.build_id) {
-			s->attr.build_id = 0;
+		if (errno == EINVAL && attr->build_id) {
+			attr->build_id = 0;
 			continue;
 		}
 		if (errno == EINTR)
@@ -275,16 +335,65 @@ static int map_ring(struct ring *r, int fd, size_t pages)
 	}
 }
 
+static enum sampler_role role_of(const struct sampler_layout *layout, uint64_t id)
+{
+	uint64_t role;
+
+	if (layout && layout->roles && hashmap_get(layout->roles, &id, sizeof(id), &role))
+		return (enum sampler_role)role;
+	return ROLE_CLOCK;
+}
+
+/* Remembers the role of an event, by its id (inherited copies report the
+ * id of the event they were copied from). */
+static void note_role(struct sampler *s, int fd, enum sampler_role role)
+{
+	uint64_t id;
+
+	if (ioctl(fd, PERF_EVENT_IOC_ID, &id) == 0)
+		hashmap_put(s->layout.roles, &id, sizeof(id), role);
+}
+
+/* Opens the tracepoint events of one task on one CPU into ring_fd. */
+static int open_wait_events(struct sampler *s, pid_t tid, int cpu, int ring_fd, char **errmsg)
+{
+	int role;
+
+	for (role = ROLE_SWITCH; role < ROLE_COUNT; role++) {
+		int fd = open_one(&s->wait_attr[role], tid, cpu);
+
+		if (fd < 0) {
+			if (errmsg && fd != -ESRCH)
+				*errmsg = xasprintf("cannot open the scheduler and system call tracepoints "
+						    "for --waits: %s; they need root or CAP_PERFMON "
+						    "(kernel.perf_event_paranoid is %d), or use --no-waits",
+						    strerror(-fd), sampler_paranoid());
+			return fd;
+		}
+		add_fd(s, fd);
+		if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, ring_fd) < 0)
+			return -errno;
+		note_role(s, fd, (enum sampler_role)role);
+	}
+	return 0;
+}
+
 /* Opens the events of one thread (attach) or of the launched child (launch)
  * on every CPU. Returns 0, -ESRCH if the task went away, or -errno. */
 static int open_task(struct sampler *s, pid_t tid, char **errmsg)
 {
-	int cpu;
+	int cpu, role;
 	size_t pages = ring_pages(&s->cfg, geteuid() == 0);
+
+	/* wake the reader when a quarter of the buffer is used, leaving three
+	 * quarters for the time it takes to drain */
+	s->attr.wakeup_watermark = (uint32_t)(pages * 4096 / 4);
+	for (role = ROLE_SWITCH; role < ROLE_COUNT; role++)
+		s->wait_attr[role].wakeup_watermark = s->attr.wakeup_watermark;
 
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		struct ring *r = &s->rings[cpu];
-		int fd = open_one(s, tid, cpu), err;
+		int fd = open_one(&s->attr, tid, cpu), err;
 
 		if (fd == -ENODEV || fd == -EINVAL) {
 			/* an offline CPU: skip it */
@@ -311,6 +420,12 @@ static int open_task(struct sampler *s, pid_t tid, char **errmsg)
 			if (errmsg)
 				*errmsg = xasprintf("PERF_EVENT_IOC_SET_OUTPUT: %s", strerror(-err));
 			return err;
+		}
+		note_role(s, fd, ROLE_CLOCK);
+		if (s->cfg.waits) {
+			err = open_wait_events(s, tid, cpu, r->fd, errmsg);
+			if (err)
+				return err;
 		}
 	}
 	return 0;
@@ -410,6 +525,17 @@ int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t l
 		s->cfg.kernel = false;
 		setup_attr(s, launch_pid > 0);
 	}
+	s->layout.roles = xcalloc(1, sizeof(*s->layout.roles));
+	hashmap_init(s->layout.roles);
+	s->layout.switch_prev_state = s->layout.sys_id = -1;
+	s->layout.sys_args = s->layout.sys_ret = -1;
+	if (s->cfg.waits) {
+		err = setup_wait_attrs(s, errmsg);
+		if (err) {
+			sampler_close(s);
+			return err;
+		}
+	}
 
 	if (launch_pid > 0) {
 		err = open_task(s, launch_pid, errmsg);
@@ -508,10 +634,10 @@ static bool take(const uint8_t **p, const uint8_t *end, void *dst, size_t n)
 	return true;
 }
 
-/* The sample_id trailer of non-sample records: {pid, tid}, {time}. */
+/* The sample_id trailer of non-sample records: {pid, tid}, {time}, {id}. */
 static void decode_trailer(const uint8_t *end, struct sampler_event *ev, const uint8_t *body)
 {
-	const uint8_t *p = end - 16;
+	const uint8_t *p = end - 24;
 	uint32_t pt[2];
 
 	if (p < body)
@@ -524,21 +650,36 @@ static void decode_trailer(const uint8_t *end, struct sampler_event *ev, const u
 	}
 }
 
-static int decode_sample(const struct sampler_config *cfg, const uint8_t *p, const uint8_t *end,
-			 struct sampler_event *ev)
+/* Reads a signed integer of the raw tracepoint record at off (-1: absent). */
+static int64_t raw_field(const uint8_t *raw, uint32_t raw_size, int off, int size)
+{
+	int64_t v = 0;
+
+	if (off < 0 || (uint32_t)off + (uint32_t)size > raw_size)
+		return 0;
+	memcpy(&v, raw + off, (size_t)size);
+	return v;
+}
+
+static int decode_sample(const struct sampler_config *cfg, const struct sampler_layout *layout,
+			 const uint8_t *p, const uint8_t *end, struct sampler_event *ev)
 {
 	static const int dwarf_from_perf[SAMPLER_NREGS] = {
 		0, 3, 2, 1, 4, 5, 6, 7, 12, 13, 14, 15, 16, 17, 18, 19, 8,
 	};
+	enum sampler_role role;
+	uint64_t id, type;
 	uint32_t pt[2];
 	uint64_t abi, size;
 
-	if (!take(&p, end, &ev->sample.ip, 8) || !take(&p, end, pt, 8) ||
+	if (!take(&p, end, &id, 8) || !take(&p, end, &ev->sample.ip, 8) || !take(&p, end, pt, 8) ||
 	    !take(&p, end, &ev->time, 8) || !take(&p, end, &ev->sample.period, 8))
 		return -EINVAL;
 	ev->pid = pt[0];
 	ev->tid = pt[1];
-	if (cfg->kernel) {
+	role = role_of(layout, id);
+	type = sample_type(cfg, role);
+	if (type & PERF_SAMPLE_CALLCHAIN) {
 		uint64_t nr, i;
 		const uint64_t *ips;
 		int n = 0;
@@ -565,6 +706,28 @@ static int decode_sample(const struct sampler_config *cfg, const uint8_t *p, con
 				in_kernel = false;
 		}
 		ev->sample.nkchain = n;
+	}
+	if (type & PERF_SAMPLE_RAW) {
+		uint32_t raw_size;
+		const uint8_t *raw;
+
+		if (!take(&p, end, &raw_size, 4) || raw_size > (uint64_t)(end - p))
+			return -EINVAL;
+		raw = p;
+		p += raw_size;
+		if (role == ROLE_SWITCH) {
+			ev->type = SEV_SWITCH_OUT;
+			ev->sample.prev_state = raw_field(raw, raw_size, layout->switch_prev_state, 8);
+		} else {
+			ev->type = role == ROLE_SYS_ENTER ? SEV_SYS_ENTER : SEV_SYS_EXIT;
+			ev->sys.nr = raw_field(raw, raw_size, layout->sys_id, 8);
+			if (role == ROLE_SYS_ENTER && layout->sys_args >= 0 &&
+			    (uint32_t)layout->sys_args + 48 <= raw_size)
+				memcpy(ev->sys.args, raw + layout->sys_args, 48);
+			else
+				ev->sys.ret = raw_field(raw, raw_size, layout->sys_ret, 8);
+			return 0;
+		}
 	}
 	if (!take(&p, end, &abi, 8))
 		return -EINVAL;
@@ -593,8 +756,8 @@ static int decode_sample(const struct sampler_config *cfg, const uint8_t *p, con
 	return 0;
 }
 
-int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len,
-		   struct sampler_event *ev)
+int sampler_decode(const struct sampler_config *cfg, const struct sampler_layout *layout,
+		   const void *rec, size_t len, struct sampler_event *ev)
 {
 	const struct perf_event_header *h = rec;
 	const uint8_t *body = (const uint8_t *)rec + sizeof(*h), *end = (const uint8_t *)rec + len;
@@ -607,7 +770,11 @@ int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE:
 		ev->type = SEV_SAMPLE;
-		return decode_sample(cfg, body, end, ev);
+		return decode_sample(cfg, layout, body, end, ev);
+	case PERF_RECORD_SWITCH:
+		ev->type = h->misc & PERF_RECORD_MISC_SWITCH_OUT ? SEV_SWITCH_DONE : SEV_SWITCH_IN;
+		decode_trailer(end, ev, body);
+		return 0;
 	case PERF_RECORD_MMAP2: {
 		uint64_t f[3];
 		uint32_t prot_flags[2] = { 0, 0 };
@@ -762,14 +929,14 @@ int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_
 		memcpy(&h, s->recbuf + s->recs[i].off, sizeof(h));
 		if (h.type == PERF_RECORD_THROTTLE)
 			s->throttled++;
-		if (!sampler_decode(&s->cfg, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
+		if (!sampler_decode(&s->cfg, &s->layout, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
 			s->recs[i].time = ev.time;
 	}
 	qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_record);
 	for (i = 0; i < s->nrecs; i++) {
 		struct sampler_event ev;
 
-		if (!sampler_decode(&s->cfg, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
+		if (!sampler_decode(&s->cfg, &s->layout, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
 			cb(arg, &ev);
 	}
 	return (int)s->nrecs;
@@ -788,6 +955,9 @@ void sampler_close(struct sampler *s)
 	for (i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	hashmap_release(&s->tids);
+	if (s->layout.roles)
+		hashmap_release(s->layout.roles);
+	free(s->layout.roles);
 	free(s->rings);
 	free(s->fds);
 	free(s->pids);

@@ -24,6 +24,22 @@ enum sampler_event_type {
 	SEV_FORK,	/* a thread or process was created */
 	SEV_EXIT,	/* a thread or process ended */
 	SEV_LOST,	/* the kernel dropped records: lost.count samples */
+	SEV_SWITCH_OUT,	/* a thread left the CPU (sched_switch): sample.* holds
+			 * its stack, sample.prev_state why (0 = preempted) */
+	SEV_SWITCH_IN,	/* a thread got a CPU again */
+	SEV_SWITCH_DONE,	/* the switch-out itself happened (after the
+				 * sched_switch sample's own work on the CPU) */
+	SEV_SYS_ENTER,	/* a system call began: sys.nr, sys.args */
+	SEV_SYS_EXIT,	/* a system call returned: sys.nr, sys.ret */
+};
+
+/* Which of the sampler's events a sample came from. */
+enum sampler_role {
+	ROLE_CLOCK,	/* the on-CPU sampling clock */
+	ROLE_SWITCH,	/* sched:sched_switch, with the switched-out stack */
+	ROLE_SYS_ENTER,	/* raw_syscalls:sys_enter */
+	ROLE_SYS_EXIT,	/* raw_syscalls:sys_exit */
+	ROLE_COUNT,
 };
 
 struct sampler_event {
@@ -41,7 +57,13 @@ struct sampler_event {
 			uint64_t regs[SAMPLER_NREGS];	/* DWARF order */
 			const uint8_t *stack;		/* copy of [sp, sp+stack_size) */
 			uint64_t stack_size;
+			int64_t prev_state;		/* SEV_SWITCH_OUT: 0 preempted */
 		} sample;
+		struct {
+			int64_t nr;
+			uint64_t args[6];	/* SEV_SYS_ENTER */
+			int64_t ret;		/* SEV_SYS_EXIT */
+		} sys;
 		struct {
 			uint64_t start, len, pgoff;
 			uint32_t prot;
@@ -75,6 +97,18 @@ struct sampler_config {
 	uint32_t stack_size;	/* bytes of user stack copied per sample */
 	unsigned mmap_pages;	/* ring buffer data pages per CPU (power of
 				 * two), 0 to size it from freq and stack_size */
+	bool waits;		/* also context switches and system calls
+				 * (tracepoints: root or CAP_PERFMON) */
+};
+
+struct hashmap;
+
+/* Which event id plays which role, and where the raw tracepoint fields sit
+ * (from tracefs; see tracefs.h). */
+struct sampler_layout {
+	struct hashmap *roles;		/* event id -> enum sampler_role */
+	int switch_prev_state;		/* offsets in the raw record, -1 = none */
+	int sys_id, sys_args, sys_ret;
 };
 
 struct sampler;
@@ -116,8 +150,10 @@ unsigned sampler_max_rate(void);
 /* kernel.perf_event_paranoid, or 2 if unreadable. */
 int sampler_paranoid(void);
 
-/* Exposed for the unit tests: decodes one ring-buffer record. */
-int sampler_decode(const struct sampler_config *cfg, const void *rec, size_t len,
-		   struct sampler_event *ev);
+/* Exposed for the unit tests: decodes one ring-buffer record. Every
+ * event's samples start with PERF_SAMPLE_IDENTIFIER, which layout maps to
+ * a role (layout NULL: all are ROLE_CLOCK). */
+int sampler_decode(const struct sampler_config *cfg, const struct sampler_layout *layout,
+		   const void *rec, size_t len, struct sampler_event *ev);
 
 #endif

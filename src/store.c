@@ -39,6 +39,12 @@ enum {
 	STMT_FRAME,
 	STMT_NODE,
 	STMT_SAMPLES,
+	STMT_THREAD_TIMES,
+	STMT_SYSCALL,
+	STMT_SYSCALL_LATENCY,
+	STMT_SYSCALL_ERROR,
+	STMT_SYSCALL_STACK,
+	STMT_IO,
 	NR_STMTS
 };
 
@@ -59,12 +65,34 @@ static const char *const stmt_sql[NR_STMTS] = {
 			 "ON CONFLICT(slice, tid, kind, node_id) DO UPDATE SET "
 			 "count = count + excluded.count, "
 			 "weight_ns = weight_ns + excluded.weight_ns",
+	[STMT_THREAD_TIMES] = "UPDATE threads SET start_ns = ?2, end_ns = ?3 WHERE tid = ?1",
+	[STMT_SYSCALL] = "INSERT INTO syscalls(tid, nr, name, count, errors, total_ns, max_ns) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+			 "ON CONFLICT(tid, nr) DO UPDATE SET count = count + excluded.count, "
+			 "errors = errors + excluded.errors, total_ns = total_ns + excluded.total_ns, "
+			 "max_ns = max(max_ns, excluded.max_ns)",
+	[STMT_SYSCALL_LATENCY] = "INSERT INTO syscall_latency(tid, nr, bucket, count) "
+				 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tid, nr, bucket) DO UPDATE "
+				 "SET count = count + excluded.count",
+	[STMT_SYSCALL_ERROR] = "INSERT INTO syscall_errors(tid, nr, errno, count) "
+			       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tid, nr, errno) DO UPDATE "
+			       "SET count = count + excluded.count",
+	[STMT_SYSCALL_STACK] = "INSERT INTO syscall_stacks(tid, nr, node_id, count, total_ns) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tid, nr, node_id) DO UPDATE "
+			       "SET count = count + excluded.count, "
+			       "total_ns = total_ns + excluded.total_ns",
+	[STMT_IO] = "INSERT INTO io(tid, target, kind, calls, bytes_read, bytes_written, wait_ns) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(tid, target) DO UPDATE SET "
+		    "calls = calls + excluded.calls, bytes_read = bytes_read + excluded.bytes_read, "
+		    "bytes_written = bytes_written + excluded.bytes_written, "
+		    "wait_ns = wait_ns + excluded.wait_ns",
 };
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value);\n"
 	"CREATE TABLE processes(pid INTEGER PRIMARY KEY, ppid INTEGER, name TEXT, exe TEXT);\n"
-	"CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT);\n"
+	"CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT,\n"
+	"  start_ns INTEGER, end_ns INTEGER);\n"
 	"CREATE TABLE modules(id INTEGER PRIMARY KEY, path TEXT, build_id TEXT, kind TEXT);\n"
 	"CREATE TABLE frames(id INTEGER PRIMARY KEY, module_id INTEGER, function TEXT NOT NULL,\n"
 	"  file TEXT, line INTEGER, inline INTEGER NOT NULL DEFAULT 0, offset INTEGER);\n"
@@ -72,11 +100,27 @@ static const char schema_sql[] =
 	"  frame_id INTEGER NOT NULL, depth INTEGER NOT NULL);\n"
 	"CREATE INDEX stack_nodes_parent ON stack_nodes(parent_id);\n"
 	"CREATE TABLE sample_kinds(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT);\n"
-	"INSERT INTO sample_kinds VALUES (0, 'cpu', 'ns'), (1, 'offcpu', 'ns');\n"
+	"INSERT INTO sample_kinds VALUES (0, 'cpu', 'ns'), (1, 'offcpu', 'ns'),\n"
+	"  (2, 'runqueue', 'ns');\n"
 	"CREATE TABLE samples(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
 	"  kind INTEGER NOT NULL, node_id INTEGER NOT NULL,\n"
 	"  count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID;\n";
+	"  PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscalls(tid INTEGER NOT NULL, nr INTEGER NOT NULL, name TEXT,\n"
+	"  count INTEGER NOT NULL, errors INTEGER NOT NULL, total_ns INTEGER NOT NULL,\n"
+	"  max_ns INTEGER NOT NULL, PRIMARY KEY(tid, nr)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_latency(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
+	"  bucket INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(tid, nr, bucket)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_errors(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
+	"  errno INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(tid, nr, errno)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_stacks(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
+	"  node_id INTEGER NOT NULL, count INTEGER NOT NULL, total_ns INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(tid, nr, node_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE io(tid INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT,\n"
+	"  calls INTEGER NOT NULL, bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL,\n"
+	"  wait_ns INTEGER NOT NULL, PRIMARY KEY(tid, target)) WITHOUT ROWID;\n";
 
 /* Tables a reader needs; a recording missing one is damaged. */
 static const char *const required_tables[] = {
@@ -473,6 +517,81 @@ int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_
 	sqlite3_bind_int64(s, 4, node_id);
 	sqlite3_bind_int64(s, 5, count);
 	sqlite3_bind_int64(s, 6, weight_ns);
+	return step_reset(s);
+}
+
+int store_set_thread_times(struct store *st, int tid, int64_t start_ns, int64_t end_ns)
+{
+	sqlite3_stmt *s = st->stmt[STMT_THREAD_TIMES];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int64(s, 2, start_ns);
+	sqlite3_bind_int64(s, 3, end_ns);
+	return step_reset(s);
+}
+
+int store_add_syscall(struct store *st, int tid, int64_t nr, const char *name, int64_t count,
+		      int64_t errors, int64_t total_ns, int64_t max_ns)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SYSCALL];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int64(s, 2, nr);
+	bind_text(s, 3, name);
+	sqlite3_bind_int64(s, 4, count);
+	sqlite3_bind_int64(s, 5, errors);
+	sqlite3_bind_int64(s, 6, total_ns);
+	sqlite3_bind_int64(s, 7, max_ns);
+	return step_reset(s);
+}
+
+int store_add_syscall_latency(struct store *st, int tid, int64_t nr, int bucket, int64_t count)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_LATENCY];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int64(s, 2, nr);
+	sqlite3_bind_int(s, 3, bucket);
+	sqlite3_bind_int64(s, 4, count);
+	return step_reset(s);
+}
+
+int store_add_syscall_error(struct store *st, int tid, int64_t nr, int err, int64_t count)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_ERROR];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int64(s, 2, nr);
+	sqlite3_bind_int(s, 3, err);
+	sqlite3_bind_int64(s, 4, count);
+	return step_reset(s);
+}
+
+int store_add_syscall_stack(struct store *st, int tid, int64_t nr, int64_t node_id, int64_t count,
+			    int64_t total_ns)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_STACK];
+
+	sqlite3_bind_int(s, 1, tid);
+	sqlite3_bind_int64(s, 2, nr);
+	sqlite3_bind_int64(s, 3, node_id);
+	sqlite3_bind_int64(s, 4, count);
+	sqlite3_bind_int64(s, 5, total_ns);
+	return step_reset(s);
+}
+
+int store_add_io(struct store *st, int tid, const char *target, const char *kind, int64_t calls,
+		 int64_t bytes_read, int64_t bytes_written, int64_t wait_ns)
+{
+	sqlite3_stmt *s = st->stmt[STMT_IO];
+
+	sqlite3_bind_int(s, 1, tid);
+	bind_text(s, 2, target);
+	bind_text(s, 3, kind);
+	sqlite3_bind_int64(s, 4, calls);
+	sqlite3_bind_int64(s, 5, bytes_read);
+	sqlite3_bind_int64(s, 6, bytes_written);
+	sqlite3_bind_int64(s, 7, wait_ns);
 	return step_reset(s);
 }
 
@@ -958,15 +1077,16 @@ int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, v
 {
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE;
+	/* ?1 = -1 matches every kind (KIND_SEL_WALL) */
 	int ret = prepare(st, tid ?
 			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
-			  "WHERE kind = ?1 AND tid = ?2" :
+			  "WHERE (kind = ?1 OR ?1 = -1) AND tid = ?2" :
 			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
-			  "WHERE kind = ?1", &stmt);
+			  "WHERE (kind = ?1 OR ?1 = -1)", &stmt);
 
 	if (ret)
 		return ret;
-	sqlite3_bind_int(stmt, 1, kind);
+	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
 	if (tid)
 		sqlite3_bind_int(stmt, 2, tid);
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
@@ -1004,4 +1124,115 @@ int store_get_counts(struct store *st, struct store_counts *c)
 		*(int64_t *)((char *)c + q[i].off) = v;
 	}
 	return 0;
+}
+
+static bool table_exists(struct store *st, const char *table)
+{
+	sqlite3_stmt *stmt;
+	bool found = false;
+
+	if (prepare(st, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", &stmt))
+		return false;
+	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+static bool column_exists(struct store *st, const char *table, const char *column)
+{
+	sqlite3_stmt *stmt;
+	bool found = false;
+
+	if (prepare(st, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", &stmt))
+		return false;
+	sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC);
+	found = sqlite3_step(stmt) == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	return found;
+}
+
+/* Runs a query whose ?1 is a tid (0 = all) and calls cb per row with its
+ * integer and text columns; a table that does not exist gives no rows. */
+static int each_row(struct store *st, const char *table, const char *sql, int tid,
+		    store_row_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, ret;
+
+	if (!table_exists(st, table))
+		return 0;
+	ret = prepare(st, sql, &stmt);
+	if (ret)
+		return ret;
+	sqlite3_bind_int(stmt, 1, tid);
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t ints[8] = { 0 };
+		const char *texts[4] = { NULL };
+		int i, n = sqlite3_column_count(stmt), ni = 0, nt = 0;
+
+		for (i = 0; i < n; i++) {
+			if (sqlite3_column_type(stmt, i) == SQLITE_TEXT) {
+				if (nt < 4)
+					texts[nt++] = (const char *)sqlite3_column_text(stmt, i);
+			} else if (ni < 8) {
+				ints[ni++] = sqlite3_column_int64(stmt, i);
+			}
+		}
+		ret = cb(arg, ints, texts);
+	}
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_syscall(struct store *st, int tid, store_row_cb cb, void *arg)
+{
+	return each_row(st, "syscalls",
+			"SELECT nr, sum(count), sum(errors), sum(total_ns), max(max_ns), "
+			"coalesce(max(name), '') FROM syscalls WHERE ?1 = 0 OR tid = ?1 "
+			"GROUP BY nr ORDER BY 4 DESC",
+			tid, cb, arg);
+}
+
+int store_each_syscall_latency(struct store *st, int tid, store_row_cb cb, void *arg)
+{
+	return each_row(st, "syscall_latency",
+			"SELECT nr, bucket, sum(count) FROM syscall_latency "
+			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, bucket ORDER BY nr, bucket",
+			tid, cb, arg);
+}
+
+int store_each_syscall_error(struct store *st, int tid, store_row_cb cb, void *arg)
+{
+	return each_row(st, "syscall_errors",
+			"SELECT nr, errno, sum(count) FROM syscall_errors "
+			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, errno ORDER BY nr, 3 DESC",
+			tid, cb, arg);
+}
+
+int store_each_syscall_stack(struct store *st, int tid, store_row_cb cb, void *arg)
+{
+	return each_row(st, "syscall_stacks",
+			"SELECT nr, node_id, sum(count), sum(total_ns) FROM syscall_stacks "
+			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, node_id ORDER BY nr, 4 DESC",
+			tid, cb, arg);
+}
+
+int store_each_io(struct store *st, int tid, store_row_cb cb, void *arg)
+{
+	return each_row(st, "io",
+			"SELECT sum(calls), sum(bytes_read), sum(bytes_written), sum(wait_ns), "
+			"target, coalesce(max(kind), '') FROM io WHERE ?1 = 0 OR tid = ?1 "
+			"GROUP BY target ORDER BY 4 DESC",
+			tid, cb, arg);
+}
+
+int store_each_thread_time(struct store *st, store_row_cb cb, void *arg)
+{
+	if (!column_exists(st, "threads", "start_ns"))
+		return 0;
+	return each_row(st, "threads",
+			"SELECT tid, pid, coalesce(start_ns, -1), coalesce(end_ns, -1), "
+			"coalesce(name, '') FROM threads WHERE ?1 = 0 ORDER BY tid",
+			0, cb, arg);
 }

@@ -7,7 +7,7 @@
  *
  *   meta(key TEXT PRIMARY KEY, value)           -- one row per fact, see below
  *   processes(pid INTEGER PRIMARY KEY, ppid, name, exe)
- *   threads(tid INTEGER PRIMARY KEY, pid, name)
+ *   threads(tid INTEGER PRIMARY KEY, pid, name, start_ns, end_ns)
  *   modules(id INTEGER PRIMARY KEY, path, build_id, kind)
  *           -- kind: 'user', 'kernel', 'jit', 'vdso', 'anon'
  *   frames(id INTEGER PRIMARY KEY, module_id, function, file, line,
@@ -18,11 +18,18 @@
  *   stack_nodes(id INTEGER PRIMARY KEY, parent_id, frame_id, depth)
  *           -- prefix tree of call paths, root first: parent_id 0 is the
  *           -- root; depth 1 is the outermost frame (e.g. _start)
- *   sample_kinds(id INTEGER PRIMARY KEY, name, unit)   -- 0 'cpu' ...
+ *   sample_kinds(id INTEGER PRIMARY KEY, name, unit)
+ *           -- 0 'cpu', 1 'offcpu' (blocked), 2 'runqueue' (preempted)
  *   samples(slice, tid, kind, node_id, count, weight_ns,
  *           PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID
  *           -- aggregated: slice = (time - start) / slice_ns; node_id is the
  *           -- leaf of the sampled stack
+ *
+ *   syscalls(tid, nr, name, count, errors, total_ns, max_ns)   -- --waits
+ *   syscall_latency(tid, nr, bucket, count)  -- bucket b: [2^(b/8), 2^((b+1)/8)) ns
+ *   syscall_errors(tid, nr, errno, count)
+ *   syscall_stacks(tid, nr, node_id, count, total_ns)  -- where slow calls blocked
+ *   io(tid, target, kind, calls, bytes_read, bytes_written, wait_ns)
  *
  * meta keys: schema_version, hotstack_version, command, pids, mode
  * ("launch"/"attach"), host, kernel, start_time (Unix ns), duration_ns,
@@ -40,7 +47,9 @@
 
 enum sample_kind {
 	KIND_CPU = 0,		/* on-CPU samples; weight = sampled CPU time */
-	KIND_OFFCPU = 1,	/* off-CPU intervals (waits issue) */
+	KIND_OFFCPU = 1,	/* blocked off-CPU; weight = ns waited */
+	KIND_RUNQUEUE = 2,	/* preempted, runnable but waiting for a CPU */
+	KIND_SEL_WALL = 100,	/* a selection, not a stored kind: all of them */
 };
 
 struct store;
@@ -68,6 +77,18 @@ int store_add_node(struct store *st, int64_t id, int64_t parent_id, int64_t fram
 /* Adds count and weight to the (slice, tid, kind, node) row, creating it. */
 int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_t node_id,
 		      int64_t count, int64_t weight_ns);
+/* Thread lifetime within the recording (ns from its start); the thread's
+ * row must exist. */
+int store_set_thread_times(struct store *st, int tid, int64_t start_ns, int64_t end_ns);
+/* --waits tables; each adds to the row of its key (see the schema). */
+int store_add_syscall(struct store *st, int tid, int64_t nr, const char *name, int64_t count,
+		      int64_t errors, int64_t total_ns, int64_t max_ns);
+int store_add_syscall_latency(struct store *st, int tid, int64_t nr, int bucket, int64_t count);
+int store_add_syscall_error(struct store *st, int tid, int64_t nr, int err, int64_t count);
+int store_add_syscall_stack(struct store *st, int tid, int64_t nr, int64_t node_id, int64_t count,
+			    int64_t total_ns);
+int store_add_io(struct store *st, int tid, const char *target, const char *kind, int64_t calls,
+		 int64_t bytes_read, int64_t bytes_written, int64_t wait_ns);
 /* Commits anything pending, checkpoints the WAL and closes. Frees st. */
 int store_close(struct store *st);
 
@@ -129,6 +150,26 @@ int store_each_node(struct store *st, store_node_cb cb, void *arg);
  * (1M rows: 50 ms against 270 ms).
  */
 int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
+
+/*
+ * The --waits tables, summed over threads unless tid != 0. A row gives its
+ * integer columns in ints[] and text columns in texts[], in the order the
+ * function documents. Recordings made without --waits (or before these
+ * tables existed) give no rows.
+ */
+typedef int (*store_row_cb)(void *arg, const int64_t *ints, const char *const *texts);
+/* ints: nr, count, errors, total_ns, max_ns; texts: name */
+int store_each_syscall(struct store *st, int tid, store_row_cb cb, void *arg);
+/* ints: nr, bucket, count */
+int store_each_syscall_latency(struct store *st, int tid, store_row_cb cb, void *arg);
+/* ints: nr, errno, count */
+int store_each_syscall_error(struct store *st, int tid, store_row_cb cb, void *arg);
+/* ints: nr, node_id, count, total_ns */
+int store_each_syscall_stack(struct store *st, int tid, store_row_cb cb, void *arg);
+/* ints: calls, bytes_read, bytes_written, wait_ns; texts: target, kind */
+int store_each_io(struct store *st, int tid, store_row_cb cb, void *arg);
+/* ints: tid, pid, start_ns (-1 unknown), end_ns (-1 until the end); texts: name */
+int store_each_thread_time(struct store *st, store_row_cb cb, void *arg);
 
 struct store_counts {
 	int64_t processes, threads, modules, frames, nodes;

@@ -404,6 +404,19 @@ int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
 	return (int)sy->nksyms;
 }
 
+void symbolizer_load_kernel(struct symbolizer *sy)
+{
+	char *text;
+
+	if (sy->kallsyms_loaded)
+		return;
+	if (read_file("/proc/kallsyms", &text) >= 0) {
+		symbolizer_load_kallsyms(sy, text);
+		free(text);
+	}
+	sy->kallsyms_loaded = true;
+}
+
 int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc)
 {
 	size_t lo = 0, hi;
@@ -412,15 +425,7 @@ int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc)
 
 	if (hashmap_get(&sy->kcache, &pc, sizeof(pc), &val))
 		return (int64_t)val;
-	if (!sy->kallsyms_loaded) {
-		char *text;
-
-		if (read_file("/proc/kallsyms", &text) >= 0) {
-			symbolizer_load_kallsyms(sy, text);
-			free(text);
-		}
-		sy->kallsyms_loaded = true;
-	}
+	symbolizer_load_kernel(sy);
 	hi = sy->nksyms;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;

@@ -28,6 +28,9 @@ void symbolizer_free(struct symbolizer *sy);
  * returns how many (at least 1).
  */
 int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t *ids, int max);
+/* Loads /proc/kallsyms now rather than at the first kernel frame, so the
+ * recording loop does not stall on it while samples pile up. */
+void symbolizer_load_kernel(struct symbolizer *sy);
 /* Frame id for a kernel pc (from /proc/kallsyms, loaded on first use). */
 int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc);
 

@@ -1,0 +1,60 @@
+/* waitsummary.h - what a --waits recording says threads waited on: the
+ * query layer behind `report --waits` (and the UI's waits view)
+ *
+ * Off-CPU stacks come from the profile of kind offcpu (blocked time, by
+ * call path); system calls from the latency histograms (p50/p99 are the
+ * geometric middle of their histogram bucket, within 4.5%); I/O per
+ * descriptor target as resolved while recording.
+ */
+#ifndef HOTSTACK_WAITSUMMARY_H
+#define HOTSTACK_WAITSUMMARY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct offcpu_stack {
+	char **frames;		/* function names, root first (folded form) */
+	size_t nframes;
+	uint64_t ns, count;
+};
+
+struct syscall_error {
+	int err;
+	uint64_t count;
+};
+
+struct syscall_row {
+	int64_t nr;
+	char *name;
+	uint64_t count, errors, total_ns, max_ns, p50_ns, p99_ns;
+	struct syscall_error *errs;	/* by count, most first */
+	size_t nerrs;
+	char **stack;		/* where the slowest calls blocked: functions,
+				 * root first; NULL if they never blocked */
+	size_t nstack;
+	uint64_t stack_ns;	/* the time spent blocked in that stack */
+};
+
+struct io_row {
+	char *target, *kind;
+	uint64_t calls, bytes_read, bytes_written, wait_ns;
+};
+
+struct waits_summary {
+	int has_waits;		/* the recording was made with --waits */
+	uint64_t cpu_ns, offcpu_ns, runqueue_ns;
+	uint64_t offcpu_count;
+	struct offcpu_stack *stacks;	/* most waited first */
+	size_t nstacks;
+	struct syscall_row *calls;	/* most total time first */
+	size_t ncalls;
+	struct io_row *io;		/* most wait first */
+	size_t nio;
+};
+
+/* Loads the summary of path for thread tid (0 = all threads). Returns 0 or
+ * a negative errno with a one-line *errmsg. */
+int waits_summary_load(const char *path, int tid, struct waits_summary **out, char **errmsg);
+void waits_summary_free(struct waits_summary *w);
+
+#endif
