@@ -1,0 +1,39 @@
+/* pcinfo.h - one address to printable frames (function, module, file:line,
+ * inlined calls) for one-shot output such as `hotstack stacks`
+ *
+ * Looks up like the recorder's symbolizer (symbol.c lookup_dwfl) through
+ * the process's Dwfl (space.h), but returns the names instead of interning
+ * them in a stacktree, which has no reader for them (see the note in
+ * cmd-stacks.c). No cache: meant for a few thousand addresses.
+ */
+#ifndef HOTSTACK_PCINFO_H
+#define HOTSTACK_PCINFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "space.h"
+
+#define PCINFO_MAX_INLINE 32
+
+struct pcinfo {
+	char *function;		/* never NULL: "module+0xoff" when unknown */
+	char *module;		/* path of the mapping, "[unknown]" if unmapped */
+	char *file;		/* source file or NULL */
+	int line;		/* 0 if unknown */
+	bool is_inline;		/* an inlined call inside the next entry */
+	uint64_t offset;	/* pc - start of the function symbol, or of the
+				 * module (file offset) when there is no symbol */
+	bool have_symbol;	/* offset is from the function symbol */
+};
+
+/*
+ * Describes pc (an exact pc or a call site) in space s: the inlined calls
+ * at pc innermost first, then the function holding it. Fills at most max
+ * entries and returns how many (at least 1 when max >= 1). Free each with
+ * pcinfo_release.
+ */
+int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max);
+void pcinfo_release(struct pcinfo *p);
+
+#endif

@@ -1,0 +1,39 @@
+#!/bin/sh
+# 200 snapshots in a row of the 8-thread sample: its output stays correct,
+# it is never left stopped, and no thread is held stopped for 10 ms
+. "$(dirname "$0")/lib.sh"
+need_root
+
+"$SAMPLES/threads" 0.3 8 >"$T/alone" || fail "threads failed alone"
+bg sh -c "'$SAMPLES/threads' 20 8 >'$T/traced'"
+target=""
+i=0
+while [ -z "$target" ]; do
+	target=$(pgrep -P "$BG" -x threads || true)
+	i=$((i + 1)); [ $i -gt 100 ] && fail "threads did not start"
+	sleep 0.02
+done
+sleep 0.2
+hs stacks "$target" --repeat 200 -v
+[ "$RC" -eq 0 ] || fail "200 snapshots: exit $RC: $(tail -3 "$T/err")"
+cat "$T/err"
+assert_running "$target"
+held=$(sed -n 's/.*per thread, held stopped: .*max \([0-9.]*\) \(s\|ms\|us\).*/\1 \2/p' "$T/err")
+med=$(sed -n 's/.*per thread, interrupt to resume: median \([0-9.]*\) \(s\|ms\|us\),.*/\1 \2/p' "$T/err")
+to_us() { awk -v v="$1" -v u="$2" 'BEGIN { m = u == "s" ? 1e6 : u == "ms" ? 1e3 : 1; print v * m }'; }
+held_us=$(to_us $held)
+med_us=$(to_us $med)
+echo "held stopped at most $held_us us; interrupt to resume median $med_us us"
+at_least 10000 "$held_us" || fail "a thread was held stopped for $held_us us (limit 10 ms)"
+at_least 10000 "$med_us" || fail "median stop $med_us us (limit 10 ms)"
+# and separate runs, as a user would do it
+n=0
+while [ $n -lt 20 ]; do
+	"$HOTSTACK" stacks "$target" >/dev/null 2>"$T/err1" || fail "run $n failed: $(cat "$T/err1")"
+	n=$((n + 1))
+done
+assert_running "$target"
+wait "$BG" || fail "threads exited with an error"
+cat "$T/traced"
+cmp -s "$T/alone" "$T/traced" || fail "output changed: $(cat "$T/traced") vs $(cat "$T/alone")"
+pass "220 snapshots, output correct"
