@@ -1,0 +1,48 @@
+#!/bin/sh
+# false alarms: six recordings of the same unchanged program, diffed in all
+# 15 pairs: at most 5% of the rows (functions and totals) may come out
+# faster or slower; prints the measured rate
+. "$(dirname "$0")/lib.sh"
+need_root
+
+n=6
+i=1
+while [ $i -le $n ]; do
+	hs record -q -F 499 -o "$T/same$i.db" -- "$SAMPLES/job-before" 1000
+	[ "$RC" -eq 0 ] || fail "record $i exited $RC: $(cat "$T/err")"
+	i=$((i + 1))
+done
+
+rows=0
+alarms=0
+pairs=0
+gate=0
+i=1
+while [ $i -le $n ]; do
+	j=$((i + 1))
+	while [ $j -le $n ]; do
+		hs diff "$T/same$i.db" "$T/same$j.db" --format json --fail-on-regression 5
+		[ "$RC" -eq 0 ] || [ "$RC" -eq 1 ] || fail "diff $i $j exited $RC: $(cat "$T/err")"
+		[ "$RC" -eq 1 ] && gate=$((gate + 1))
+		r=$(jq '.rows | length + 1' "$T/out")
+		a=$(jq '[.rows[], .total | select(.verdict == "faster" or .verdict == "slower")] |
+			length' "$T/out")
+		if [ "$a" -gt 0 ]; then
+			echo "pair $i $j: $(jq -c '[.rows[], .total |
+				select(.verdict == "faster" or .verdict == "slower") |
+				[.name, .verdict, .delta_pct, .samples_before, .samples_after]]' "$T/out")"
+		fi
+		rows=$((rows + r))
+		alarms=$((alarms + a))
+		pairs=$((pairs + 1))
+		j=$((j + 1))
+	done
+	i=$((i + 1))
+done
+rate=$(awk -v a=$alarms -v r=$rows 'BEGIN { printf "%.2f", 100 * a / r }')
+echo "false alarms: $alarms of $rows rows in $pairs pairs ($rate%)"
+echo "--fail-on-regression 5 tripped in $gate of $pairs pairs"
+[ "$pairs" -ge 10 ] || fail "only $pairs pairs"
+[ "$rows" -ge "$((pairs * 4))" ] || fail "too few rows per pair: $rows in $pairs pairs"
+[ $((alarms * 100)) -le $((rows * 5)) ] || fail "false alarm rate $rate% is above 5%"
+pass "false alarm rate $rate%"
