@@ -17,7 +17,10 @@ top=$(pwd)
 PACKAGES="gcc make autoconf automake pkg-config libc6-dev linux-libc-dev \
 libdw-dev libelf-dev libunwind-dev libsqlite3-dev libncurses-dev \
 libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux"
-TEST_PACKAGES="linux-perf"
+TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace"
+# node and npm for the browser and schema tests: Debian's, unless the
+# machine already has a node with npm (e.g. from NodeSource)
+NODE_PACKAGES="nodejs npm"
 
 say() { printf '==> %s\n' "$*" >&2; }
 
@@ -89,6 +92,7 @@ demo() {
 
 test_suite() {
 	install_packages $PACKAGES $TEST_PACKAGES
+	command -v npm >/dev/null 2>&1 || install_packages $NODE_PACKAGES
 	build build
 	build build-asan --enable-sanitizers
 	passed=0

@@ -60,3 +60,32 @@ samples_loadgen_CFLAGS = $(SAMPLE_PTHREAD_CFLAGS)
 samples_loadgen_LDFLAGS =
 
 EXTRA_DIST += samples/README.md
+
+# waits: blocks in read/fsync/nanosleep/cond_wait/accept/recv for known times
+noinst_PROGRAMS += samples/waits
+samples_waits_SOURCES = samples/waits.c
+samples_waits_CFLAGS = $(SAMPLE_PTHREAD_CFLAGS)
+samples_waits_LDFLAGS = -pthread
+
+# The diff samples: one fixed-work batch job (job.h) in three builds. The
+# before/after pair differs in count_distinct() only; job-slow makes
+# hash_batch() 20% slower (or PCT%).
+noinst_PROGRAMS += samples/job-before samples/job-after samples/job-slow
+
+samples_job_before_SOURCES = samples/job-before.c samples/job.h samples/work.h
+samples_job_before_CFLAGS = $(SAMPLE_CFLAGS)
+samples_job_before_LDFLAGS =
+
+samples_job_after_SOURCES = samples/job-after.c samples/job.h samples/work.h
+samples_job_after_CFLAGS = $(SAMPLE_CFLAGS)
+samples_job_after_LDFLAGS =
+
+samples_job_slow_SOURCES = samples/job-slow.c samples/job.h samples/work.h
+samples_job_slow_CFLAGS = $(SAMPLE_CFLAGS)
+samples_job_slow_LDFLAGS =
+
+# sysloop: millions of small system calls, for the cost of tracing them
+noinst_PROGRAMS += samples/sysloop
+samples_sysloop_SOURCES = samples/sysloop.c
+samples_sysloop_CFLAGS = $(SAMPLE_CFLAGS)
+samples_sysloop_LDFLAGS =

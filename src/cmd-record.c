@@ -28,12 +28,14 @@
 #include "cmd.h"
 #include "hashmap.h"
 #include "procfs.h"
+#include "ptsampler.h"
 #include "sampler.h"
 #include "stacktree.h"
 #include "store.h"
 #include "symbol.h"
 #include "unwind.h"
 #include "util.h"
+#include "waits.h"
 
 #define DEFAULT_FREQ 99
 #define DEFAULT_STACK 16384
@@ -59,6 +61,13 @@ static const char record_help[] =
 	"      --stack-size BYTES  user stack copied per sample (default 16384, max 65528)\n"
 	"  -m, --mmap-pages N    ring buffer pages per CPU, a power of two (default:\n"
 	"                        sized for half a second of samples)\n"
+	"      --waits           also record what threads wait on: off-CPU time with\n"
+	"                        stacks, system call latency, I/O per file and socket\n"
+	"                        (needs root or CAP_PERFMON; off by default)\n"
+	"      --no-waits        do not record waits (the default)\n"
+	"      --method METHOD   perf (perf_event_open), ptrace (stop, copy and resume\n"
+	"                        the threads, 49 Hz by default: where perf events are\n"
+	"                        not allowed) or auto (default: perf, else ptrace)\n"
 	"  -q, --quiet           no status line\n"
 	"  -v, --verbose         more messages\n"
 	"  -h, --help            this help\n"
@@ -77,6 +86,8 @@ struct thread_info {
 	int32_t tid, pid;
 	char name[16];
 	bool dirty;
+	bool sampled;		/* has on-CPU samples or wait events */
+	uint64_t start, end;	/* monotonic ns; 0 = before/after the recording */
 };
 
 struct process_info {
@@ -88,10 +99,14 @@ struct process_info {
 
 struct recorder {
 	struct store *store;
-	struct sampler *sampler;
+	struct sampler *sampler;	/* perf events, or */
+	struct ptsampler *pts;		/* the ptrace fallback */
 	struct unwinder *unwinder;
 	struct symbolizer *symbolizer;
 	struct stacktree *tree;
+	struct waits *waits;	/* NULL without --waits */
+	bool attach;
+	int64_t unknown_wait_node;	/* "[waiting since before the recording]" */
 	bool kernel;
 	uint64_t start_ns;
 	/* aggregation since the last flush */
@@ -198,7 +213,7 @@ static struct process_info *process_get(struct recorder *r, pid_t pid, pid_t ppi
 }
 
 static void aggregate(struct recorder *r, int64_t slice, int32_t tid, int32_t kind, int64_t node,
-		      int64_t weight)
+		      int64_t count, int64_t weight)
 {
 	struct agg_cell key = { .slice = slice, .node = node, .tid = tid, .kind = kind };
 	uint64_t idx = r->ncells;
@@ -207,20 +222,19 @@ static void aggregate(struct recorder *r, int64_t slice, int32_t tid, int32_t ki
 		xgrow(&r->cells, &r->cells_cap, r->ncells + 1, sizeof(*r->cells));
 		r->cells[r->ncells++] = key;
 	}
-	r->cells[idx].count++;
+	r->cells[idx].count += count;
 	r->cells[idx].weight += weight;
 }
 
-static void handle_sample(struct recorder *r, const struct sampler_event *ev)
+/* Unwinds and symbolizes the stack of a sample (or of a switch-out) and
+ * returns its leaf node in the call-path tree. */
+static int64_t stack_node(struct recorder *r, const struct sampler_event *ev)
 {
 	struct space *s = spaces_get(unwinder_spaces(r->unwinder), (pid_t)ev->pid, true);
 	int nframes = 0, npcs = 0, i;
 	bool complete = false;
-	int64_t node = 0, slice;
+	int64_t node = 0;
 
-	r->samples++;
-	process_get(r, (pid_t)ev->pid, 0);
-	thread_get(r, ev->pid, ev->tid);
 	/* kernel frames, leaf first */
 	for (i = 0; i < ev->sample.nkchain && nframes < SAMPLER_MAX_KCHAIN; i++)
 		r->frames[nframes++] = symbolizer_kernel(r->symbolizer, ev->sample.kchain[i]);
@@ -238,8 +252,62 @@ static void handle_sample(struct recorder *r, const struct sampler_event *ev)
 	/* intern the path root first */
 	for (i = nframes - 1; i >= 0; i--)
 		node = stacktree_node(r->tree, node, r->frames[i]);
-	slice = ev->time > r->start_ns ? (int64_t)((ev->time - r->start_ns) / STORE_SLICE_NS) : 0;
-	aggregate(r, slice, (int32_t)ev->tid, KIND_CPU, node, (int64_t)ev->sample.period);
+	return node;
+}
+
+static int64_t slice_of(const struct recorder *r, uint64_t time)
+{
+	return time > r->start_ns ? (int64_t)((time - r->start_ns) / STORE_SLICE_NS) : 0;
+}
+
+static void handle_sample(struct recorder *r, const struct sampler_event *ev)
+{
+	int64_t node;
+
+	r->samples++;
+	process_get(r, (pid_t)ev->pid, 0);
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	node = stack_node(r, ev);
+	aggregate(r, slice_of(r, ev->time), (int32_t)ev->tid, KIND_CPU, node, 1,
+		  (int64_t)ev->sample.period);
+}
+
+/* Adds an off-CPU interval, its time spread over the slices it spans. */
+static void add_interval(void *arg, const struct wait_interval *iv)
+{
+	struct recorder *r = arg;
+	uint64_t t = iv->start < r->start_ns ? r->start_ns : iv->start;
+	int64_t node = iv->node ? iv->node : r->unknown_wait_node;
+	int64_t count = 1;	/* one interval counts once, where it began */
+
+	while (t < iv->end) {
+		int64_t slice = slice_of(r, t);
+		uint64_t slice_end = r->start_ns + (uint64_t)(slice + 1) * STORE_SLICE_NS;
+		uint64_t upto = iv->end < slice_end ? iv->end : slice_end;
+
+		aggregate(r, slice, (int32_t)iv->tid, iv->kind, node, count, (int64_t)(upto - t));
+		count = 0;
+		t = upto;
+	}
+}
+
+static void handle_switch_out(struct recorder *r, const struct sampler_event *ev)
+{
+	int64_t node;
+
+	process_get(r, (pid_t)ev->pid, 0);
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	node = stack_node(r, ev);
+	waits_switch_out(r->waits, ev->pid, ev->tid, ev->time, node, ev->sample.prev_state);
+}
+
+static void handle_switch_in(struct recorder *r, const struct sampler_event *ev)
+{
+	struct wait_interval iv;
+
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	if (waits_switch_in(r->waits, ev->tid, ev->time, r->attach ? r->start_ns : 0, &iv))
+		add_interval(r, &iv);
 }
 
 static void handle_event(void *arg, const struct sampler_event *ev)
@@ -275,11 +343,31 @@ static void handle_event(void *arg, const struct sampler_event *ev)
 
 			memcpy(name, parent->name, sizeof(name));
 			thread_set_name(r, ev->pid, ev->tid, name);
+			thread_get(r, ev->pid, ev->tid)->start = ev->time;
 		}
 		break;
 	case SEV_EXIT:
 		if (ev->pid == ev->tid)
 			spaces_exit(sp, (pid_t)ev->pid);
+		thread_get(r, ev->pid, ev->tid)->end = ev->time;
+		thread_get(r, ev->pid, ev->tid)->dirty = true;
+		if (r->waits)
+			waits_thread_exit(r->waits, ev->tid);
+		break;
+	case SEV_SWITCH_OUT:
+		handle_switch_out(r, ev);
+		break;
+	case SEV_SWITCH_IN:
+		handle_switch_in(r, ev);
+		break;
+	case SEV_SWITCH_DONE:
+		waits_switch_done(r->waits, ev->tid, ev->time);
+		break;
+	case SEV_SYS_ENTER:
+		waits_sys_enter(r->waits, ev->pid, ev->tid, ev->time, ev->sys.nr, ev->sys.args);
+		break;
+	case SEV_SYS_EXIT:
+		waits_sys_exit(r->waits, ev->pid, ev->tid, ev->time, ev->sys.nr, ev->sys.ret);
 		break;
 	case SEV_LOST:
 		r->lost += ev->lost.count;
@@ -310,8 +398,14 @@ static int flush(struct recorder *r)
 		if (!t->dirty)
 			continue;
 		err = store_add_thread(r->store, t->tid, t->pid, t->name);
+		if (!err)
+			err = store_set_thread_times(r->store, t->tid,
+						     t->start > r->start_ns ? (int64_t)(t->start - r->start_ns) : 0,
+						     t->end ? (int64_t)(t->end - r->start_ns) : -1);
 		t->dirty = false;
 	}
+	if (!err && r->waits)
+		err = waits_flush(r->waits, r->store);
 	for (i = 0; i < r->ncells && !err; i++) {
 		struct agg_cell *c = &r->cells[i];
 
@@ -344,6 +438,73 @@ static void print_status(struct recorder *r, bool final)
 	fflush(stderr);
 }
 
+/* The end of a --waits recording: threads still off-CPU get their interval
+ * up to now; threads that never ran nor switched were blocked throughout. */
+static void finish_waits(struct recorder *r)
+{
+	uint64_t end = monotonic_ns();
+	size_t i;
+
+	waits_close_all(r->waits, end, add_interval, r);
+	for (i = 0; i < r->nthreads; i++) {
+		struct thread_info *t = &r->threads[i];
+		struct wait_interval iv;
+
+		if (t->sampled || t->end || procfs_state(t->pid, t->tid) == 0)
+			continue;
+		iv.tid = (uint32_t)t->tid;
+		iv.kind = KIND_OFFCPU;
+		iv.node = 0;
+		iv.start = t->start ? t->start : r->start_ns;
+		iv.end = end;
+		add_interval(r, &iv);
+	}
+}
+
+/* ---- the sample source: perf events or the ptrace fallback ---- */
+
+static int source_poll(struct recorder *r, int timeout_ms)
+{
+	return r->pts ? ptsampler_poll(r->pts, timeout_ms) : sampler_poll(r->sampler, timeout_ms);
+}
+
+static void source_drain(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_drain(r->pts, handle_event, r);
+	else
+		sampler_drain(r->sampler, handle_event, r);
+}
+
+static bool source_done(struct recorder *r)
+{
+	return r->pts ? ptsampler_done(r->pts) : sampler_done(r->sampler);
+}
+
+static void source_rescan(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_rescan(r->pts);
+	else
+		sampler_rescan(r->sampler);
+}
+
+static void source_disable(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_disable(r->pts);
+	else
+		sampler_disable(r->sampler);
+}
+
+static void source_close(struct recorder *r)
+{
+	ptsampler_close(r->pts);
+	sampler_close(r->sampler);
+	r->pts = NULL;
+	r->sampler = NULL;
+}
+
 /* ---- option parsing ---- */
 
 struct record_opts {
@@ -356,7 +517,10 @@ struct record_opts {
 	bool user_only;
 	uint32_t stack_size;
 	unsigned mmap_pages;
+	bool waits;
 	bool quiet;
+	bool freq_given;
+	enum { METHOD_AUTO, METHOD_PERF, METHOD_PTRACE } method;
 	char **command;
 };
 
@@ -390,6 +554,9 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 		{ "mmap-pages", required_argument, NULL, 'm' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "waits", no_argument, NULL, 'W' },
+		{ "method", required_argument, NULL, 'M' },
+		{ "no-waits", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -420,6 +587,7 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 					  "use at most %u, or raise the sysctl",
 					  v, max_rate, max_rate);
 			o->freq = (unsigned)v;
+			o->freq_given = true;
 			break;
 		case 'd':
 			if (parse_seconds(optarg, &o->duration))
@@ -444,6 +612,23 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 				die_usage("record: --mmap-pages must be a power of two from 1 to 65536");
 			o->mmap_pages = (unsigned)v;
 			break;
+		case 'W':
+			o->waits = true;
+			break;
+		case 'M':
+			if (!strcmp(optarg, "perf"))
+				o->method = METHOD_PERF;
+			else if (!strcmp(optarg, "ptrace"))
+				o->method = METHOD_PTRACE;
+			else if (!strcmp(optarg, "auto"))
+				o->method = METHOD_AUTO;
+			else
+				die_usage("record: unknown method '%s': use perf, ptrace or auto",
+					  sanitized(optarg));
+			break;
+		case 'N':
+			o->waits = false;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -464,6 +649,10 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 		die_usage("record: give either -p PID or a command, not both");
 	if (!o->npids && !o->command)
 		die_usage("record: nothing to record: give a command after '--' or -p PID");
+	if (o->method == METHOD_PTRACE && o->waits)
+		die_usage("record: --waits needs perf events; it cannot be used with --method ptrace");
+	if (o->method == METHOD_PTRACE && o->freq > PTSAMPLER_MAX_FREQ)
+		die_usage("record: --method ptrace samples at most %d Hz", PTSAMPLER_MAX_FREQ);
 }
 
 /* ---- launching ---- */
@@ -570,12 +759,14 @@ static void write_start_meta(struct recorder *r, const struct record_opts *o, in
 		store_set_meta(r->store, "kernel", sb.buf);
 	}
 	store_set_meta_int(r->store, "start_time", (int64_t)realtime_ns());
-	store_set_meta(r->store, "event", sampler_event_name(o->event));
+	store_set_meta(r->store, "event", r->pts ? "ptrace" : sampler_event_name(o->event));
+	store_set_meta(r->store, "method", r->pts ? "ptrace" : "perf");
 	store_set_meta_int(r->store, "frequency", o->freq);
 	store_set_meta_int(r->store, "slice_ns", (int64_t)STORE_SLICE_NS);
 	store_set_meta_int(r->store, "stack_size", o->stack_size);
 	store_set_meta_int(r->store, "kernel_frames", r->kernel);
 	store_set_meta(r->store, "unwinder", "libdw");
+	store_set_meta_int(r->store, "waits", r->waits != NULL);
 	store_commit(r->store);
 	strbuf_release(&sb);
 }
@@ -643,6 +834,50 @@ static void check_output_dir(const char *path)
 	free(dir);
 }
 
+/* Perf events refused for lack of permission, or not there at all (a
+ * seccomp profile gives ENOSYS or EPERM): where ptrace may still work. */
+static bool perf_refused(int err)
+{
+	return err == -EACCES || err == -EPERM || err == -ENOSYS;
+}
+
+/* Opens the sample source the method asks for; with auto, perf events, or
+ * ptrace when perf events are refused (saying so once on stderr). */
+static int open_source(struct recorder *r, struct record_opts *o, struct sampler_config *cfg,
+		       pid_t launch_pid, char **errmsg)
+{
+	struct ptsampler_config pcfg = { 0 };
+	char *perf_msg = NULL;
+	int err;
+
+	if (o->method != METHOD_PTRACE) {
+		err = sampler_open(&r->sampler, cfg, launch_pid, o->pids, o->npids, errmsg);
+		if (!err || o->method == METHOD_PERF || o->waits || !perf_refused(err))
+			return err;
+		perf_msg = *errmsg;
+		*errmsg = NULL;
+	}
+	if (!o->freq_given)
+		o->freq = PTSAMPLER_DEFAULT_FREQ;
+	if (o->freq > PTSAMPLER_MAX_FREQ)
+		o->freq = PTSAMPLER_MAX_FREQ;
+	pcfg.freq = o->freq;
+	pcfg.stack_size = o->stack_size;
+	err = ptsampler_open(&r->pts, &pcfg, launch_pid, o->pids, o->npids, errmsg);
+	if (err && perf_msg) {
+		/* neither works: the perf message says more about why */
+		debug("ptrace fallback: %s", *errmsg ? *errmsg : strerror(-err));
+		free(*errmsg);
+		*errmsg = perf_msg;
+		return err;
+	}
+	if (!err && perf_msg)
+		warn("perf events are not allowed here (%s); sampling with ptrace at %u Hz instead",
+		     perf_msg, o->freq);
+	free(perf_msg);
+	return err;
+}
+
 /* Removes a recording that never started (the command could not run) and
  * puts back the file it replaced. */
 static void discard_output(const char *path, bool renamed)
@@ -692,20 +927,29 @@ int cmd_record(int argc, char **argv)
 	cfg.kernel = r.kernel;
 	cfg.stack_size = o.stack_size;
 	cfg.mmap_pages = o.mmap_pages;
+	cfg.waits = o.waits;
+	r.attach = o.npids > 0;
+	if (o.waits)
+		r.waits = waits_new();
 
+	r.tree = stacktree_new();
+	r.unwinder = unwinder_new();
+	r.symbolizer = symbolizer_new(r.tree);
+	if (r.kernel)
+		symbolizer_load_kernel(r.symbolizer);
 	if (o.command)
 		launch_fork(&l, o.command);
-	err = sampler_open(&r.sampler, &cfg, o.command ? l.pid : 0, o.pids, o.npids, &errmsg);
+	err = open_source(&r, &o, &cfg, o.command ? l.pid : 0, &errmsg);
 	if (err) {
 		if (o.command)
 			launch_abort(&l);
 		die("%s", errmsg ? errmsg : strerror(-err));
 	}
 	/* kernel frames were refused (no CAP_PERFMON): user frames only */
-	r.kernel = sampler_has_kernel(r.sampler);
+	r.kernel = r.sampler && sampler_has_kernel(r.sampler);
 	err = store_create(o.output, &r.store, &renamed, &errmsg);
 	if (err) {
-		sampler_close(r.sampler);
+		source_close(&r);
 		if (o.command)
 			launch_abort(&l);
 		die("%s", errmsg);
@@ -713,9 +957,10 @@ int cmd_record(int argc, char **argv)
 	if (renamed)
 		warn("'%s' existed: renamed it to '%s.old'", sanitized(o.output), sanitized(o.output));
 
-	r.tree = stacktree_new();
-	r.unwinder = unwinder_new();
-	r.symbolizer = symbolizer_new(r.tree);
+	r.unknown_wait_node = stacktree_node(
+		r.tree, 0,
+		stacktree_frame(r.tree, stacktree_module(r.tree, "[hotstack]", NULL, "anon"),
+				"[waiting since before the recording]", NULL, 0, false, 0));
 	hashmap_init(&r.cells_index);
 	hashmap_init(&r.thread_index);
 	hashmap_init(&r.process_index);
@@ -728,7 +973,7 @@ int cmd_record(int argc, char **argv)
 
 		if (e) {
 			waitpid(l.pid, NULL, 0);
-			sampler_close(r.sampler);
+			source_close(&r);
 			store_close(r.store);
 			discard_output(o.output, renamed);
 			die("cannot run '%s': %s", sanitized(o.command[0]),
@@ -746,22 +991,24 @@ int cmd_record(int argc, char **argv)
 		uint64_t now;
 		bool finished = false;
 
-		err = sampler_poll(r.sampler, 100);
+		err = source_poll(&r, 100);
 		if (err < 0 && err != -EINTR)
 			die("poll: %s", strerror(-err));
-		sampler_drain(r.sampler, handle_event, &r);
+		source_drain(&r);
+		if (r.waits)
+			waits_resolve(r.waits);
 		now = monotonic_ns();
 		if (o.command) {
 			/* the command ended: a last drain below picks up its tail */
 			if (waitpid(l.pid, &child_status, WNOHANG) == l.pid)
 				finished = true;
 		} else if (now - last_rescan >= 1000000000ull) {
-			sampler_rescan(r.sampler);
+			source_rescan(&r);
 			last_rescan = now;
 			if (!targets_alive(&o))
 				finished = true;
 		}
-		if (o.npids && sampler_done(r.sampler))
+		if (o.npids && source_done(&r))
 			finished = true;
 		if (stop_signal || (end_ns && now >= end_ns))
 			finished = true;
@@ -779,8 +1026,10 @@ int cmd_record(int argc, char **argv)
 		if (finished)
 			break;
 	}
-	sampler_disable(r.sampler);
-	sampler_drain(r.sampler, handle_event, &r);
+	source_disable(&r);
+	source_drain(&r);
+	if (r.waits)
+		finish_waits(&r);
 	err = flush(&r);
 	/* the last transaction marks the recording complete */
 	if (!err)
@@ -793,7 +1042,7 @@ int cmd_record(int argc, char **argv)
 		err = store_set_meta_int(r.store, "finished", 1);
 	if (!err)
 		err = store_commit(r.store);
-	sampler_close(r.sampler);
+	source_close(&r);
 	if (store_close(r.store) || err)
 		die("writing '%s' failed", sanitized(o.output));
 
@@ -822,6 +1071,7 @@ int cmd_record(int argc, char **argv)
 	free(r.cells);
 	free(r.threads);
 	free(o.pids);
+	waits_free(r.waits);
 	if (!r.samples) {
 		warn("no sample was recorded: %s",
 		     r.lost ? "the kernel dropped them all (try a larger --mmap-pages or a smaller "

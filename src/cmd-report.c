@@ -25,6 +25,7 @@
 #include "json.h"
 #include "profile.h"
 #include "util.h"
+#include "waitsummary.h"
 
 static const char report_usage[] =
 	"usage: hotstack report [FILE] [OPTIONS]\n"
@@ -39,6 +40,9 @@ static const char report_usage[] =
 	"  -k, --kind KIND         sample kind: cpu (default) or offcpu\n"
 	"      --callers FUNC      print the functions that call FUNC directly\n"
 	"      --callees FUNC      print the functions FUNC calls directly\n"
+	"  -w, --waits             also what threads waited on (recordings made with\n"
+	"                          record --waits): off-CPU stacks, system calls with\n"
+	"                          latency percentiles and errors, I/O per file/socket\n"
 	"  -f, --format text|json  output format (default text)\n"
 	"  -h, --help              print this help\n"
 	"\n"
@@ -54,27 +58,9 @@ struct report_opts {
 	long limit;
 	const char *callers, *callees;
 	bool json;
+	bool waits;
 	struct profile_filter filter;
 };
-
-/* Display width of sanitized text: code points, not bytes. */
-static size_t text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
-static void print_padded(const char *s, size_t width)
-{
-	size_t w = text_width(s);
-
-	fputs(s, stdout);
-	while (w++ < width)
-		putchar(' ');
-}
 
 static void print_header(const struct profile *p, const struct report_opts *o)
 {
@@ -280,6 +266,164 @@ static int lookup_func(const struct profile *p, const char *name)
 	return f;
 }
 
+/* ---- waits ---- */
+
+#define WAIT_ROWS 10
+
+static bool is_kernel_frame(const char *f)
+{
+	size_t n = strlen(f);
+
+	return n > 4 && !strcmp(f + n - 4, "_[k]");
+}
+
+/* An off-CPU stack, innermost first, the way a person reads a wait: the
+ * kernel function it waited in (past the scheduler's own frames), then the
+ * user frames that led there, at most max of them. */
+static void print_stack_line(char *const *frames, size_t n, size_t max)
+{
+	size_t i = n, shown = 0;
+	char buf[256];
+
+	while (i > 0 && is_kernel_frame(frames[i - 1]) &&
+	       (!strncmp(frames[i - 1], "__schedule", 10) || !strncmp(frames[i - 1], "schedule", 8)))
+		i--;
+	if (i > 0 && is_kernel_frame(frames[i - 1])) {
+		printf("%s", sanitize(buf, sizeof(buf), frames[i - 1]));
+		shown++;
+		while (i > 0 && is_kernel_frame(frames[i - 1]))
+			i--;
+	}
+	for (; i > 0 && shown < max; i--, shown++)
+		printf("%s%s", shown ? " <- " : "", sanitize(buf, sizeof(buf), frames[i - 1]));
+	if (i)
+		printf(" <- ...");
+	putchar('\n');
+}
+
+static void print_waits(const struct waits_summary *w, long limit)
+{
+	size_t i, rows = limit ? (size_t)limit : SIZE_MAX;
+
+	if (!w->has_waits) {
+		printf("\nno waits: record with --waits to see off-CPU time, system calls and I/O\n");
+		return;
+	}
+	printf("\nOff-CPU: %.3f s blocked in %llu waits, %.3f s preempted, %.3f s on CPU\n",
+	       (double)w->offcpu_ns / 1e9, (unsigned long long)w->offcpu_count,
+	       (double)w->runqueue_ns / 1e9, (double)w->cpu_ns / 1e9);
+	printf("  wait-s    count  stack (innermost first)\n");
+	for (i = 0; i < w->nstacks && i < rows && i < WAIT_ROWS * 2; i++) {
+		printf("%8.3f %8llu  ", (double)w->stacks[i].ns / 1e9,
+		       (unsigned long long)w->stacks[i].count);
+		print_stack_line(w->stacks[i].frames, w->stacks[i].nframes, 12);
+	}
+
+	printf("\nSystem calls:\n  %-18s %9s %10s %10s %10s %10s %7s\n", "name", "calls",
+	       "total-s", "p50-us", "p99-us", "max-us", "errors");
+	for (i = 0; i < w->ncalls && i < rows; i++) {
+		const struct syscall_row *c = &w->calls[i];
+
+		printf("  %-18s %9llu %10.3f %10.1f %10.1f %10.1f %7llu", sanitized(c->name),
+		       (unsigned long long)c->count, (double)c->total_ns / 1e9,
+		       (double)c->p50_ns / 1e3, (double)c->p99_ns / 1e3, (double)c->max_ns / 1e3,
+		       (unsigned long long)c->errors);
+		if (c->nerrs)
+			printf("  (%s x%llu%s)", strerrorname_np(c->errs[0].err) ?
+							 strerrorname_np(c->errs[0].err) : "?",
+			       (unsigned long long)c->errs[0].count, c->nerrs > 1 ? ", ..." : "");
+		putchar('\n');
+		if (c->stack) {
+			printf("      blocked %.3f s in: ", (double)c->stack_ns / 1e9);
+			print_stack_line(c->stack, c->nstack, 8);
+		}
+	}
+
+	printf("\nI/O by file and socket:\n  %-8s %9s %12s %12s %10s  %s\n", "kind", "calls",
+	       "read-B", "written-B", "wait-s", "target");
+	for (i = 0; i < w->nio && i < rows; i++) {
+		const struct io_row *r = &w->io[i];
+
+		char kind[32];
+
+		printf("  %-8s %9llu %12llu %12llu %10.3f  %s\n", sanitize(kind, sizeof(kind), r->kind),
+		       (unsigned long long)r->calls, (unsigned long long)r->bytes_read,
+		       (unsigned long long)r->bytes_written, (double)r->wait_ns / 1e9,
+		       sanitized(r->target));
+	}
+}
+
+static void json_stack(struct json *j, const char *key, char *const *frames, size_t n)
+{
+	size_t i;
+
+	json_array_begin(j, key);
+	for (i = 0; i < n; i++)
+		json_string(j, NULL, frames[i]);
+	json_array_end(j);
+}
+
+static void json_waits(struct json *j, const struct waits_summary *w)
+{
+	size_t i, k;
+
+	json_uint(j, "cpu_ns", w->cpu_ns);
+	json_uint(j, "offcpu_ns", w->offcpu_ns);
+	json_uint(j, "runqueue_ns", w->runqueue_ns);
+	json_array_begin(j, "offcpu");
+	for (i = 0; i < w->nstacks; i++) {
+		json_object_begin(j, NULL);
+		json_stack(j, "stack", w->stacks[i].frames, w->stacks[i].nframes);
+		json_uint(j, "ns", w->stacks[i].ns);
+		json_uint(j, "count", w->stacks[i].count);
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "syscalls");
+	for (i = 0; i < w->ncalls; i++) {
+		const struct syscall_row *c = &w->calls[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "name", c->name);
+		json_uint(j, "count", c->count);
+		json_uint(j, "total_ns", c->total_ns);
+		json_uint(j, "p50_ns", c->p50_ns);
+		json_uint(j, "p99_ns", c->p99_ns);
+		json_uint(j, "max_ns", c->max_ns);
+		json_uint(j, "errors", c->errors);
+		json_array_begin(j, "errnos");
+		for (k = 0; k < c->nerrs; k++) {
+			json_object_begin(j, NULL);
+			json_int(j, "errno", c->errs[k].err);
+			json_string(j, "name", strerrorname_np(c->errs[k].err));
+			json_uint(j, "count", c->errs[k].count);
+			json_object_end(j);
+		}
+		json_array_end(j);
+		if (c->stack)
+			json_stack(j, "blocked_in", c->stack, c->nstack);
+		else
+			json_null(j, "blocked_in");
+		json_object_end(j);
+	}
+	json_array_end(j);
+	json_array_begin(j, "io");
+	for (i = 0; i < w->nio; i++) {
+		const struct io_row *r = &w->io[i];
+
+		json_object_begin(j, NULL);
+		json_string(j, "target", r->target);
+		json_string(j, "kind", r->kind);
+		json_uint(j, "bytes", r->bytes_read + r->bytes_written);
+		json_uint(j, "bytes_read", r->bytes_read);
+		json_uint(j, "bytes_written", r->bytes_written);
+		json_uint(j, "calls", r->calls);
+		json_uint(j, "wait_ns", r->wait_ns);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static void parse_args(int argc, char **argv, struct report_opts *o)
 {
 	static const struct option longopts[] = {
@@ -291,13 +435,14 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "callers", required_argument, NULL, OPT_CALLERS },
 		{ "callees", required_argument, NULL, OPT_CALLEES },
+		{ "waits", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:n:t:m:k:f:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:n:t:m:k:f:w", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!strcmp(optarg, "self"))
@@ -339,6 +484,9 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 				die_usage("report: unknown format '%s': use text or json",
 					  sanitized(optarg));
 			break;
+		case 'w':
+			o->waits = true;
+			break;
 		case OPT_CALLERS:
 			o->callers = optarg;
 			break;
@@ -368,6 +516,7 @@ int cmd_report(int argc, char **argv)
 	struct profile_edge *callers = NULL, *callees = NULL;
 	size_t ncallers = 0, ncallees = 0, n;
 	int caller_target = -1, callee_target = -1, *idx;
+	struct waits_summary *waits = NULL;
 	struct profile *p;
 	char *err;
 
@@ -375,6 +524,8 @@ int cmd_report(int argc, char **argv)
 		return cmd_print_help(report_usage);
 	parse_args(argc, argv, &o);
 	if (profile_open(o.file, &o.filter, &p, &err))
+		die("%s", err);
+	if (o.waits && waits_summary_load(o.file, o.filter.tid, &waits, &err))
 		die("%s", err);
 	n = profile_sorted_funcs(p, o.sort, &idx);
 	if (o.limit && (size_t)o.limit < n)
@@ -406,6 +557,8 @@ int cmd_report(int argc, char **argv)
 			json_edges(&j, "callers", p, caller_target, callers, ncallers);
 		if (o.callees)
 			json_edges(&j, "callees", p, callee_target, callees, ncallees);
+		if (waits)
+			json_waits(&j, waits);
 		json_object_end(&j);
 		json_finish(&j);
 	} else {
@@ -416,7 +569,10 @@ int cmd_report(int argc, char **argv)
 			print_edges(p, caller_target, "callers", callers, ncallers);
 		if (o.callees)
 			print_edges(p, callee_target, "callees", callees, ncallees);
+		if (waits)
+			print_waits(waits, o.limit);
 	}
+	waits_summary_free(waits);
 	free(callers);
 	free(callees);
 	free(idx);

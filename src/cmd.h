@@ -11,6 +11,11 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_flame(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_stacks(int argc, char **argv);
 
 /* True if argv has -h/--help before any "--"; used by each command. */
 int cmd_wants_help(int argc, char **argv);

@@ -6,29 +6,7 @@
 #include <string.h>
 
 #include "json.h"
-
-/* Length of the valid UTF-8 sequence at s (2..4), or 0. s[0] >= 0x80. */
-static size_t utf8_seq(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned c = s[0];
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
-		return 0;	/* overlong, surrogate or above U+10FFFF */
-	return n;
-}
+#include "util.h"
 
 void json_write_string(FILE *f, const char *str)
 {
@@ -45,12 +23,12 @@ void json_write_string(FILE *f, const char *str)
 			fprintf(f, "\\u%04x", *s++);
 		} else if (*s < 0x80) {
 			putc(*s++, f);
-		} else if (!(n = utf8_seq(s))) {
-			fputs("\\ufffd", f);
-			s++;
-		} else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+		} else if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) {
 			fprintf(f, "\\u%04x", s[1]);	/* C1 control */
 			s += 2;
+		} else if (!(n = utf8_len(s))) {
+			fputs("\\ufffd", f);
+			s++;
 		} else {
 			fwrite(s, 1, n, f);
 			s += n;

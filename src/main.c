@@ -18,7 +18,12 @@ static const struct command commands[] = {
 	{ "record", cmd_record, "sample a command or running processes into a recording" },
 	{ "report", cmd_report, "print the hottest functions of a recording" },
 	{ "info",   cmd_info,   "print what a recording holds: command, host, counts" },
-	{ "export", cmd_export, "write a recording as folded stacks" },
+	{ "export", cmd_export, "write a recording as folded stacks, pprof, speedscope or JSON" },
+	{ "flame",  cmd_flame,  "draw an interactive SVG flame graph of a recording" },
+	{ "diff",   cmd_diff,   "compare recordings: what got faster or slower, beyond noise" },
+	{ "import", cmd_import, "make a recording from folded stacks or perf script output" },
+	{ "merge",  cmd_merge,  "combine recordings from several processes or hosts into one" },
+	{ "stacks", cmd_stacks, "print the stack of every thread of a live process" },
 };
 
 static void print_usage(FILE *f)

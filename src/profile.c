@@ -619,18 +619,6 @@ static void build_cnodes(struct profile *p, const int *order, size_t n)
 
 /* ---- public ----------------------------------------------------------- */
 
-static int64_t meta_int(const struct profile *p, const char *key, int64_t dflt)
-{
-	const char *v = profile_meta(p, key);
-	char *end;
-	long long n;
-
-	if (!v)
-		return dflt;
-	n = strtoll(v, &end, 10);
-	return end != v ? n : dflt;
-}
-
 int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
 		 char **errmsg)
 {
@@ -691,9 +679,9 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 		sum_funcs(p, p->order, p->norder);
 		find_hot_frames(p, p->order, p->norder);
 		build_cnodes(p, p->order, p->norder);
-		p->totals.lost = meta_int(p, "lost", 0);
-		p->totals.unwind_errors = meta_int(p, "unwind_errors", 0);
-		p->totals.duration_ns = meta_int(p, "duration_ns", -1);
+		p->totals.lost = profile_meta_int(p, "lost", 0);
+		p->totals.unwind_errors = profile_meta_int(p, "unwind_errors", 0);
+		p->totals.duration_ns = profile_meta_int(p, "duration_ns", -1);
 		*out = p;
 	}
 	idmap_release(&l.module_ids);
@@ -737,6 +725,11 @@ void profile_free(struct profile *p)
 	free(p);
 }
 
+int64_t profile_meta_int(const struct profile *p, const char *key, int64_t dflt)
+{
+	return int_or(profile_meta(p, key), dflt);
+}
+
 const char *profile_meta(const struct profile *p, const char *key)
 {
 	size_t i;
@@ -750,12 +743,15 @@ const char *profile_meta(const struct profile *p, const char *key)
 static const char *const kind_names[] = {
 	[KIND_CPU] = "cpu",
 	[KIND_OFFCPU] = "offcpu",
+	[KIND_RUNQUEUE] = "runqueue",
 };
 
 int profile_kind_from_name(const char *name)
 {
 	size_t i;
 
+	if (!strcmp(name, "wall"))
+		return KIND_SEL_WALL;
 	for (i = 0; i < ARRAY_SIZE(kind_names); i++)
 		if (kind_names[i] && !strcmp(kind_names[i], name))
 			return (int)i;
@@ -764,6 +760,8 @@ int profile_kind_from_name(const char *name)
 
 const char *profile_kind_name(int kind)
 {
+	if (kind == KIND_SEL_WALL)
+		return "wall";
 	if (kind < 0 || (size_t)kind >= ARRAY_SIZE(kind_names) || !kind_names[kind])
 		return "unknown";
 	return kind_names[kind];
@@ -994,4 +992,87 @@ void profile_folded_free(struct profile_folded *f, size_t n)
 	for (i = 0; i < n; i++)
 		free(f[i].stack);
 	free(f);
+}
+
+/* ---- per-slice access (diff) ------------------------------------------ */
+
+struct node_id_index {
+	int64_t id;
+	int node;
+};
+
+struct each_sample {
+	const struct profile *p;
+	struct node_id_index *ids;	/* sorted by id */
+	size_t nids;
+	profile_sample_cb cb;
+	void *arg;
+};
+
+static int cmp_node_ids(const void *a, const void *b)
+{
+	const struct node_id_index *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int each_sample_row(void *arg, int64_t slice, int tid, int64_t node_id, int64_t count,
+			   int64_t weight_ns)
+{
+	struct each_sample *e = arg;
+	size_t lo = 0, hi = e->nids;
+	int node;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->ids[mid].id < node_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo >= e->nids || e->ids[lo].id != node_id || count < 0 || weight_ns < 0)
+		return 0;
+	node = e->ids[lo].node;
+	/* unreachable nodes keep depth 0; the module filter zeroed the self
+	 * of every node it drops */
+	if (!e->p->nodes[node].depth || value_zero(&e->p->nodes[node].self))
+		return 0;
+	return e->cb(e->arg, slice, tid, node, count, weight_ns);
+}
+
+int profile_each_sample(struct store *st, const struct profile *p, profile_sample_cb cb,
+			void *arg)
+{
+	struct each_sample e = { p, NULL, 0, cb, arg };
+	size_t i;
+	int ret;
+
+	e.ids = xmalloc((p->nnodes ? p->nnodes : 1) * sizeof(*e.ids));
+	for (i = 1; i < p->nnodes; i++) {
+		e.ids[e.nids].id = p->nodes[i].id;
+		e.ids[e.nids++].node = (int)i;
+	}
+	qsort(e.ids, e.nids, sizeof(*e.ids), cmp_node_ids);
+	ret = store_each_sample(st, p->filter.kind, p->filter.tid, each_sample_row, &e);
+	free(e.ids);
+	return ret;
+}
+
+void profile_cnode_path(const struct profile *p, int cnode, struct strbuf *sb)
+{
+	int *path, c;
+	size_t depth = 0, j;
+
+	if (cnode <= 0 || (size_t)cnode >= p->ncnodes)
+		return;
+	path = xmalloc((p->cnodes[cnode].depth + 1) * sizeof(*path));
+	for (c = cnode; c > 0 && depth <= (size_t)p->cnodes[cnode].depth; c = p->cnodes[c].parent)
+		path[depth++] = c;
+	for (j = depth; j-- > 0;) {
+		fold_name(sb, p, &p->cnodes[path[j]]);
+		if (j)
+			strbuf_add(sb, ";", 1);
+	}
+	free(path);
 }

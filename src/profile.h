@@ -155,7 +155,10 @@ void profile_free(struct profile *p);
 
 /* The meta value for key, or NULL. */
 const char *profile_meta(const struct profile *p, const char *key);
-/* The sample kind called name ("cpu", "offcpu"), or -1. */
+/* The meta value for key as an integer, or dflt if absent or not one. */
+int64_t profile_meta_int(const struct profile *p, const char *key, int64_t dflt);
+/* The sample kind called name: "cpu", "offcpu" (blocked), "runqueue"
+ * (preempted) or "wall" (KIND_SEL_WALL: all three); -1 if unknown. */
 int profile_kind_from_name(const char *name);
 const char *profile_kind_name(int kind);
 
@@ -204,5 +207,24 @@ struct profile_folded {
 };
 size_t profile_folded(const struct profile *p, struct profile_folded **out);
 void profile_folded_free(struct profile_folded *f, size_t n);
+
+/*
+ * The samples rows of p's selection streamed again from st (the recording p
+ * was loaded from), for statistics over time: cb gets each row's time slice,
+ * thread, the index into p->nodes of its leaf, and its count and weight.
+ * Rows that p's module filter drops, or whose node p does not know or did
+ * not reach from the root, are skipped; rows come in no particular order.
+ * Returns 0, cb's non-zero return, or a negative errno (see
+ * store_last_error()).
+ */
+typedef int (*profile_sample_cb)(void *arg, int64_t slice, int tid, int node, int64_t count,
+				 int64_t weight_ns);
+int profile_each_sample(struct store *st, const struct profile *p, profile_sample_cb cb,
+			void *arg);
+
+/* Append the folded path of call tree node cnode (> 0) to sb, as one line of
+ * profile_folded() names it (root first, ';'-joined, no count). */
+struct strbuf;
+void profile_cnode_path(const struct profile *p, int cnode, struct strbuf *sb);
 
 #endif

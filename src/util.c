@@ -151,7 +151,7 @@ void debug(const char *fmt, ...)
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
+size_t utf8_len(const unsigned char *s)
 {
 	size_t n, i;
 	unsigned c = s[0];
@@ -221,6 +221,24 @@ const char *sanitized(const char *src)
 	return sanitize(buf, sizeof(buf), src);
 }
 
+size_t text_width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+void print_padded(const char *s, size_t width)
+{
+	size_t w = text_width(s);
+
+	fputs(s, stdout);
+	while (w++ < width)
+		putchar(' ');
+}
+
 void strbuf_add(struct strbuf *sb, const char *s, size_t n)
 {
 	xgrow(&sb->buf, &sb->cap, sb->len + n + 1, 1);
@@ -280,6 +298,18 @@ int parse_long(const char *s, long min, long max, long *out)
 		return -ERANGE;
 	*out = v;
 	return 0;
+}
+
+int64_t int_or(const char *s, int64_t dflt)
+{
+	char *end;
+	long long n;
+
+	if (!s || !*s)
+		return dflt;
+	errno = 0;
+	n = strtoll(s, &end, 10);
+	return *end || errno ? dflt : n;
 }
 
 int parse_seconds(const char *s, double *out)

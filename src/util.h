@@ -59,6 +59,12 @@ extern void (*die_hook)(void);
 char *sanitize(char *dst, size_t dstsize, const char *src);
 /* As sanitize() into a static buffer; for one-off messages. */
 const char *sanitized(const char *src);
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
+size_t utf8_len(const unsigned char *s);
+/* Display width of sanitized text: code points, not bytes. */
+size_t text_width(const char *s);
+/* Prints s to stdout padded with spaces to width columns. */
+void print_padded(const char *s, size_t width);
 
 /* Growable string buffer. */
 struct strbuf {
@@ -74,6 +80,8 @@ void strbuf_release(struct strbuf *sb);
 
 /* Parse a whole decimal integer in [min, max]; returns 0 or -EINVAL/-ERANGE. */
 int parse_long(const char *s, long min, long max, long *out);
+/* The whole decimal integer in s, or dflt if s is NULL or not one. */
+int64_t int_or(const char *s, int64_t dflt);
 /* Parse a duration in seconds ("10", "2.5"); returns 0 or -EINVAL. */
 int parse_seconds(const char *s, double *out);
 

@@ -83,10 +83,8 @@ assert_running() {
 
 # Runs hotstack, capturing stdout to $T/out and stderr to $T/err; sets $RC.
 hs() {
-	set +e
-	"$HOTSTACK" "$@" >"$T/out" 2>"$T/err"
-	RC=$?
-	set -e
+	RC=0
+	"$HOTSTACK" "$@" >"$T/out" 2>"$T/err" || RC=$?
 }
 
 # json_self DB FUNC: self percent of FUNC from report --format json.

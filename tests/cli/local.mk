@@ -2,13 +2,16 @@
 # hotstack against samples/ and tests/progs/ (included from Makefile.am)
 
 # test targets, built like the samples: -O2, no frame pointers, no sanitizers
-check_PROGRAMS += tests/progs/churn tests/progs/jit
+check_PROGRAMS += tests/progs/churn tests/progs/jit tests/progs/noperf
 tests_progs_churn_SOURCES = tests/progs/churn.c
 tests_progs_churn_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -I$(srcdir)/samples
 tests_progs_churn_LDFLAGS = -pthread
 tests_progs_jit_SOURCES = tests/progs/jit.c
 tests_progs_jit_CFLAGS = -O2 -g -Wall -Wextra
 tests_progs_jit_LDFLAGS =
+tests_progs_noperf_SOURCES = tests/progs/noperf.c
+tests_progs_noperf_CFLAGS = -O2 -g -Wall -Wextra
+tests_progs_noperf_LDFLAGS =
 
 CLI_TESTS = \
 	tests/cli/t1000-record-split.sh \
@@ -33,7 +36,11 @@ CLI_TESTS = \
 	tests/cli/t2020-sanitize.sh \
 	tests/cli/t3000-bad-input.sh \
 	tests/cli/t3010-bad-recordings.sh \
-	tests/cli/t3020-not-permitted.sh
+	tests/cli/t3020-not-permitted.sh \
+	tests/cli/t6200-record-ptrace.sh \
+	tests/cli/t7000-waits.sh \
+	tests/cli/t7010-waits-coverage.sh \
+	tests/cli/t7020-waits-export.sh
 
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh

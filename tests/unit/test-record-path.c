@@ -20,8 +20,11 @@
 #include "sampler.h"
 #include "stacktree.h"
 #include "symbol.h"
+#include "syscalls.h"
+#include "tracefs.h"
 #include "unwind.h"
 #include "util.h"
+#include "waits.h"
 
 static void test_hashmap(void **state UNUSED)
 {
@@ -72,6 +75,7 @@ static void test_decode_sample(void **state UNUSED)
 			      0xffffffff81000020ull, 0xffffffff81000030ull };
 	uint64_t regs[20], size = sizeof(stack), dyn = 48;
 	uint32_t pidtid[2] = { 42, 43 };
+	uint64_t id = 7;
 	struct sampler_event ev;
 	size_t len = sizeof(h);
 	int i;
@@ -80,6 +84,7 @@ static void test_decode_sample(void **state UNUSED)
 		regs[i] = 1000 + i;	/* perf order: AX BX CX DX SI DI BP SP IP ... R8.. */
 	for (i = 0; i < (int)sizeof(stack); i++)
 		stack[i] = (uint8_t)i;
+	put(rec, &len, &id, 8);		/* PERF_SAMPLE_IDENTIFIER */
 	put(rec, &len, &ip, 8);
 	put(rec, &len, pidtid, 8);
 	put(rec, &len, &time, 8);
@@ -94,7 +99,7 @@ static void test_decode_sample(void **state UNUSED)
 	h.size = (uint16_t)len;
 	memcpy(rec, &h, sizeof(h));
 
-	assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+	assert_int_equal(sampler_decode(&cfg, NULL, rec, len, &ev), 0);
 	assert_int_equal(ev.type, SEV_SAMPLE);
 	assert_int_equal(ev.pid, 42);
 	assert_int_equal(ev.tid, 43);
@@ -121,7 +126,7 @@ static void test_decode_sample(void **state UNUSED)
 	for (i = (int)sizeof(h); i < (int)len; i += 8) {
 		h.size = (uint16_t)i;
 		memcpy(rec, &h, sizeof(h));
-		if (sampler_decode(&cfg, rec, (size_t)i, &ev) == 0)
+		if (sampler_decode(&cfg, NULL, rec, (size_t)i, &ev) == 0)
 			fail_msg("a record truncated to %d bytes decoded", i);
 	}
 }
@@ -136,7 +141,7 @@ static void test_decode_mmap_and_lost(void **state UNUSED)
 	uint64_t f[3] = { 0x555500001000ull, 0x2000, 0x1000 };
 	uint8_t ids[24] = { 0 };
 	char name[24] = "/usr/bin/hello";
-	uint64_t trailer_time = 555;
+	uint64_t trailer_time = 555, trailer_id = 9;
 	struct sampler_event ev;
 
 	put(rec, &len, pidtid, 8);
@@ -146,9 +151,10 @@ static void test_decode_mmap_and_lost(void **state UNUSED)
 	put(rec, &len, name, sizeof(name));
 	put(rec, &len, pidtid, 8);
 	put(rec, &len, &trailer_time, 8);
+	put(rec, &len, &trailer_id, 8);
 	h.size = (uint16_t)len;
 	memcpy(rec, &h, sizeof(h));
-	assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+	assert_int_equal(sampler_decode(&cfg, NULL, rec, len, &ev), 0);
 	assert_int_equal(ev.type, SEV_MMAP);
 	assert_int_equal(ev.mmap.start, 0x555500001000ull);
 	assert_int_equal(ev.mmap.len, 0x2000);
@@ -164,9 +170,10 @@ static void test_decode_mmap_and_lost(void **state UNUSED)
 		put(rec, &len, body, 16);
 		put(rec, &len, pidtid, 8);
 		put(rec, &len, &trailer_time, 8);
+		put(rec, &len, &trailer_id, 8);
 		lh.size = (uint16_t)len;
 		memcpy(rec, &lh, sizeof(lh));
-		assert_int_equal(sampler_decode(&cfg, rec, len, &ev), 0);
+		assert_int_equal(sampler_decode(&cfg, NULL, rec, len, &ev), 0);
 		assert_int_equal(ev.type, SEV_LOST);
 		assert_int_equal(ev.lost.count, 17);
 	}
@@ -238,10 +245,25 @@ copy_stack(uint8_t *dst, const volatile uint8_t *src, size_t n)
 		dst[i] = src[i];
 }
 
+/* The end of the main thread's stack mapping, from /proc/self/maps. */
+static uintptr_t stack_end(void)
+{
+	char line[512];
+	uintptr_t lo, hi = 0;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			break;
+	if (f)
+		fclose(f);
+	return hi;
+}
+
 static __attribute__((noinline, noclone)) void capture(struct captured *c)
 {
 	uint64_t *r = c->ev.sample.regs;
-	uint64_t sp;
+	uint64_t sp, size;
 
 	/* DWARF order: rax rdx rcx rbx rsi rdi rbp rsp r8..r15 rip */
 	__asm__ volatile("movq %%rbx, 24(%0)\n\t"
@@ -263,9 +285,13 @@ static __attribute__((noinline, noclone)) void capture(struct captured *c)
 	c->ev.sample.have_regs = true;
 	c->ev.sample.ip = r[16];
 	c->ev.sample.user_mode = true;
-	copy_stack(c->stack, (const volatile uint8_t *)(uintptr_t)sp, sizeof(c->stack) / 2);
+	/* like the kernel, copy at most up to the end of the stack */
+	size = sizeof(c->stack) / 2;
+	if (stack_end() && stack_end() - sp < size)
+		size = stack_end() - sp;
+	copy_stack(c->stack, (const volatile uint8_t *)(uintptr_t)sp, size);
 	c->ev.sample.stack = c->stack;
-	c->ev.sample.stack_size = sizeof(c->stack) / 2;
+	c->ev.sample.stack_size = size;
 }
 
 static __attribute__((noinline, noclone)) void level3(struct captured *c)
@@ -333,6 +359,99 @@ static void test_unwind_self(void **state UNUSED)
 	unwinder_free(u);
 }
 
+static void test_tracefs_format(void **state UNUSED)
+{
+	const char *text =
+		"name: sched_switch\nID: 372\nformat:\n"
+		"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+		"\tfield:char prev_comm[16];\toffset:8;\tsize:16;\tsigned:0;\n"
+		"\tfield:long prev_state;\toffset:32;\tsize:8;\tsigned:1;\n"
+		"\tfield:unsigned long args[6];\toffset:16;\tsize:48;\tsigned:0;\n";
+	struct tracepoint tp;
+
+	assert_int_equal(tracefs_parse_format(text, &tp), 4);
+	assert_int_equal(tracepoint_field(&tp, "prev_state"), 32);
+	assert_int_equal(tracepoint_field(&tp, "prev_comm"), 8);
+	assert_int_equal(tracepoint_field(&tp, "args"), 16);
+	assert_int_equal(tracepoint_field(&tp, "next_pid"), -1);
+}
+
+static void test_syscall_table(void **state UNUSED)
+{
+	int fd_arg = -1;
+
+	assert_string_equal(syscall_name(0), "read");
+	assert_string_equal(syscall_name(syscall_number("fsync")), "fsync");
+	assert_null(syscall_name(-1));
+	assert_null(syscall_name(100000));
+	assert_int_equal(syscall_fd_io(syscall_number("write"), &fd_arg), FD_IO_WRITE);
+	assert_int_equal(fd_arg, 0);
+	assert_int_equal(syscall_fd_io(syscall_number("getpid"), &fd_arg), FD_IO_NONE);
+	assert_true(syscall_returns_fd(syscall_number("openat")));
+	assert_false(syscall_returns_fd(syscall_number("futex")));
+}
+
+static void collect_interval(void *arg, const struct wait_interval *iv)
+{
+	struct wait_interval *out = arg;
+
+	*out = *iv;
+}
+
+static void test_waits_pairing(void **state UNUSED)
+{
+	struct waits *w = waits_new();
+	struct wait_interval iv;
+	uint64_t args[6] = { 0 };
+
+	/* blocked at 1000 in node 5, back at 6000: one blocked interval */
+	waits_switch_out(w, 10, 11, 1000, 5, 1);
+	assert_true(waits_switch_in(w, 11, 6000, 0, &iv));
+	assert_int_equal(iv.kind, KIND_OFFCPU);
+	assert_int_equal(iv.node, 5);
+	assert_int_equal(iv.end - iv.start, 5000);
+	/* a switch-in without a switch-out ends nothing... */
+	assert_false(waits_switch_in(w, 11, 7000, 0, &iv));
+	/* ...except for a thread first seen when attaching: off since then */
+	assert_true(waits_switch_in(w, 12, 7000, 500, &iv));
+	assert_int_equal(iv.start, 500);
+	assert_int_equal(iv.node, 0);
+	/* preempted (state 0) is the run queue, not a wait */
+	waits_switch_out(w, 10, 11, 8000, 6, 0);
+	assert_true(waits_switch_in(w, 11, 8100, 0, &iv));
+	assert_int_equal(iv.kind, KIND_RUNQUEUE);
+	/* still off at the end: closed there */
+	waits_switch_out(w, 10, 11, 9000, 7, 2);
+	memset(&iv, 0, sizeof(iv));
+	waits_close_all(w, 9500, collect_interval, &iv);
+	assert_int_equal(iv.start, 9000);
+	assert_int_equal(iv.end, 9500);
+	/* calls: an exit without its enter is ignored, a pair is counted */
+	waits_sys_exit(w, 10, 11, 100, 0, 5);
+	assert_int_equal(waits_syscalls(w), 0);
+	waits_sys_enter(w, 10, 11, 200, syscall_number("getpid"), args);
+	waits_sys_exit(w, 10, 11, 300, syscall_number("getpid"), 10);
+	assert_int_equal(waits_syscalls(w), 1);
+	waits_free(w);
+}
+
+static void test_waits_buckets(void **state UNUSED)
+{
+	uint64_t ns;
+
+	assert_int_equal(waits_bucket(0), 0);
+	assert_int_equal(waits_bucket(1), 0);
+	assert_int_equal(waits_bucket(2), WAITS_BUCKETS_PER_OCTAVE);
+	for (ns = 3; ns < 10000000000ull; ns = ns * 3 + 1) {
+		int b = waits_bucket(ns);
+		double mid = waits_bucket_ns(b);
+
+		/* a bucket's middle is within 4.5% of every value in it */
+		assert_true(mid > (double)ns * 0.955 && mid < (double)ns * 1.046);
+		assert_int_equal(waits_bucket(ns * 2), b + WAITS_BUCKETS_PER_OCTAVE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +461,10 @@ int main(void)
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_stacktree),
 		cmocka_unit_test(test_unwind_self),
+		cmocka_unit_test(test_tracefs_format),
+		cmocka_unit_test(test_syscall_table),
+		cmocka_unit_test(test_waits_pairing),
+		cmocka_unit_test(test_waits_buckets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
