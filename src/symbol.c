@@ -263,7 +263,8 @@ static struct jit_map *jit_map_for(struct symbolizer *sy, pid_t pid)
 		j->n++;
 	}
 	free(text);
-	qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
+	if (j->n)
+		qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
 	return j;
 }
 
@@ -400,7 +401,8 @@ int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
 		if (*p)
 			p++;
 	}
-	qsort(sy->ksyms, sy->nksyms, sizeof(*sy->ksyms), cmp_ksym);
+	if (sy->nksyms)
+		qsort(sy->ksyms, sy->nksyms, sizeof(*sy->ksyms), cmp_ksym);
 	return (int)sy->nksyms;
 }
 

@@ -11,7 +11,7 @@ cp "$SAMPLES/job-before" "$T/before/job"
 cp "$SAMPLES/job-slow" "$T/slow/job"
 
 rec() {
-	hs record -q -F 999 -o "$T/$1.db" -- "$T/$2/job" "$3" ${4:+"$4"}
+	hs record -q -F 733 -o "$T/$1.db" -- "$T/$2/job" "$3" ${4:+"$4"}
 	[ "$RC" -eq 0 ] || fail "record $1 exited $RC: $(cat "$T/err")"
 }
 
