@@ -1,10 +1,9 @@
-/* pcinfo.h - one address to printable frames (function, module, file:line,
- * inlined calls) for one-shot output such as `hotstack stacks`
+/* pcinfo.h - one address to frames (function, module, file:line, inlined
+ * calls) through the process's libdw Dwfl (space.h)
  *
- * Looks up like the recorder's symbolizer (symbol.c lookup_dwfl) through
- * the process's Dwfl (space.h), but returns the names instead of interning
- * them in a stacktree, which has no reader for them (see the note in
- * cmd-stacks.c). No cache: meant for a few thousand addresses.
+ * The one place that asks libdw what is at an address: the recorder's
+ * symbolizer (symbol.c) interns what it returns, with a cache per (module,
+ * offset); one-shot output such as `hotstack stacks` prints it directly.
  */
 #ifndef HOTSTACK_PCINFO_H
 #define HOTSTACK_PCINFO_H

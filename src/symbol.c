@@ -1,8 +1,6 @@
 /* symbol.c - addresses to frames: function, module, source line, inlines */
 #include "config.h"
 
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "hashmap.h"
+#include "pcinfo.h"
 #include "symbol.h"
 #include "util.h"
 
@@ -132,84 +131,20 @@ static int64_t map_module_id(struct symbolizer *sy, struct space_map *m, Dwfl_Mo
 	return m->module_id;
 }
 
-static const char *die_name(Dwarf_Die *die)
+/* Symbolizes pc (mapped at file offset file_off of module_id) through
+ * pcinfo.c's libdw lookup and interns the frames, innermost first. */
+static int lookup_dwfl(struct symbolizer *sy, struct space *s, int64_t module_id, uint64_t pc,
+		       uint64_t file_off, int64_t *ids, int max)
 {
-	Dwarf_Attribute attr;
-	const char *name;
+	struct pcinfo info[SYMBOL_MAX_INLINE + 1];
+	int n = pcinfo_lookup(s, pc, info, max < (int)ARRAY_SIZE(info) ? max : (int)ARRAY_SIZE(info));
+	int i;
 
-	name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
-	if (!name)
-		name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
-	return name;
-}
-
-static const char *call_file(Dwarf_Die *cudie, Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word idx;
-	Dwarf_Files *files;
-	size_t nfiles;
-
-	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) ||
-	    dwarf_getsrcfiles(cudie, &files, &nfiles) || idx >= nfiles)
-		return NULL;
-	return dwarf_filesrc(files, idx, NULL, NULL);
-}
-
-static int call_line(Dwarf_Die *die)
-{
-	Dwarf_Attribute attr;
-	Dwarf_Word line;
-
-	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &line))
-		return 0;
-	return (int)line;
-}
-
-/* Symbolizes pc in mod into frame ids, innermost first. */
-static int lookup_dwfl(struct symbolizer *sy, Dwfl_Module *mod, int64_t module_id,
-		       const struct space_map *m, uint64_t pc, int64_t *ids, int max)
-{
-	const char *file = NULL, *name;
-	int line = 0, n = 0, nscopes, i;
-	Dwfl_Line *dl = dwfl_module_getsrc(mod, pc);
-	Dwarf_Die *cudie, *scopes = NULL;
-	Dwarf_Addr bias;
-	GElf_Off off = 0;
-	GElf_Sym sym;
-	char *fallback = NULL;
-	uint64_t file_off = pc - m->start + m->pgoff;
-
-	if (dl)
-		file = dwfl_lineinfo(dl, NULL, &line, NULL, NULL, NULL);
-	cudie = dwfl_module_addrdie(mod, pc, &bias);
-	nscopes = cudie ? dwarf_getscopes(cudie, pc - bias, &scopes) : 0;
-	for (i = 0; i < nscopes && n < max - 1; i++) {
-		const char *iname;
-
-		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
-			continue;
-		iname = die_name(&scopes[i]);
-		ids[n++] = stacktree_frame(sy->tree, module_id, iname ? iname : "[inlined]", file, line,
-					   true, file_off);
-		file = call_file(cudie, &scopes[i]);
-		line = call_line(&scopes[i]);
+	for (i = 0; i < n; i++) {
+		ids[i] = stacktree_frame(sy->tree, module_id, info[i].function, info[i].file,
+					 info[i].line, info[i].is_inline, file_off);
+		pcinfo_release(&info[i]);
 	}
-	name = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
-	if (!name) {
-		/* no symbol: the DWARF subprogram, else module+offset */
-		for (i = 0; i < nscopes && !name; i++)
-			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
-				name = die_name(&scopes[i]);
-	}
-	if (!name)
-		name = fallback = xasprintf("%s+0x%" PRIx64, basename_of(m->path), file_off);
-	else if (strchr(name + 1, '@'))
-		/* versioned symbols: "__libc_start_main@@GLIBC_2.34" */
-		name = fallback = xstrndup(name, strchr(name + 1, '@') - name);
-	ids[n++] = stacktree_frame(sy->tree, module_id, name, file, line, false, file_off);
-	free(fallback);
-	free(scopes);
 	return n;
 }
 
@@ -337,7 +272,7 @@ int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t
 	if (mod) {
 		int64_t tmp[SYMBOL_MAX_INLINE + 1];
 
-		n = lookup_dwfl(sy, mod, module_id, m, pc, tmp, SYMBOL_MAX_INLINE + 1);
+		n = lookup_dwfl(sy, s, module_id, pc, key[1], tmp, SYMBOL_MAX_INLINE + 1);
 		xgrow(&sy->pool, &sy->pool_cap, sy->npool + n, sizeof(*sy->pool));
 		memcpy(sy->pool + sy->npool, tmp, n * sizeof(*tmp));
 		hashmap_put(&sy->cache, key, sizeof(key), ((uint64_t)n << 56) | sy->npool);
