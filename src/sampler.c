@@ -229,7 +229,7 @@ static int setup_wait_attrs(struct sampler *s, char **errmsg)
  * of busy threads on one CPU, between 64 and 4096 pages (16 MiB: the
  * first samples of a process can stall the reader for a while, when libdw
  * loads a library's CFI and debug information). */
-static size_t ring_pages(const struct sampler_config *cfg, bool privileged)
+static size_t ring_pages(const struct sampler_config *cfg, bool privileged, int ncpus)
 {
 	size_t rec = cfg->stack_size + REGS_COUNT * 8 + 256;
 	size_t want = rec * cfg->freq / 2, pages = 64;
@@ -237,9 +237,18 @@ static size_t ring_pages(const struct sampler_config *cfg, bool privileged)
 
 	if (cfg->mmap_pages)
 		return cfg->mmap_pages;
-	/* context switches come in bursts, each with a stack copy */
-	if (cfg->waits)
-		want = rec * 2000 / 2;
+	/* Context switches come in bursts, each with a stack copy: a thread
+	 * blocking 16,000 times a second fills 16 MiB in 60 ms, less than the
+	 * reader may spend loading a library's debug information. Give each
+	 * CPU up to 64 MiB, within 256 MiB in all. */
+	if (cfg->waits && privileged) {
+		size_t budget = (256u << 20) / 4096 / (size_t)(ncpus > 0 ? ncpus : 1);
+
+		want = SIZE_MAX;
+		maxpages = 16384;
+		while (maxpages > 64 && maxpages > budget)
+			maxpages /= 2;
+	}
 
 	while (pages * 4096 < want && pages < maxpages)
 		pages *= 2;
@@ -383,7 +392,7 @@ static int open_wait_events(struct sampler *s, pid_t tid, int cpu, int ring_fd, 
 static int open_task(struct sampler *s, pid_t tid, char **errmsg)
 {
 	int cpu, role;
-	size_t pages = ring_pages(&s->cfg, geteuid() == 0);
+	size_t pages = ring_pages(&s->cfg, geteuid() == 0, s->ncpus);
 
 	/* wake the reader when a quarter of the buffer is used, leaving three
 	 * quarters for the time it takes to drain */

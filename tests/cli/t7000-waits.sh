@@ -10,6 +10,7 @@ hs record -q --waits -F 499 -o "$T/w.db" -- "$SAMPLES/waits" 1.5 "$T"
 [ "$RC" -eq 0 ] || fail "record exited $RC: $(cat "$T/err")"
 cat "$T/out"
 cp "$T/out" "$T/truth"
+echo "lost: $(meta "$T/w.db" lost)"
 port=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)/\1/p' "$T/truth")
 truth() { awk -v k="$1" '$1 == "truth" && $2 == k { print $3 * 1e9 }' "$T/truth"; }
 tid_of() { sqlite3 "$T/w.db" "select tid from threads where name = '$1'"; }
