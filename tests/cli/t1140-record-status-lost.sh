@@ -6,7 +6,9 @@ need_root
 command -v script >/dev/null || skip "script (bsdutils) is not installed"
 
 # a pseudo-terminal from script(1): the status line must appear there
-script -qec "'$HOTSTACK' record -F 499 -o '$T/tty.db' -- '$SAMPLES/split' 1.2" "$T/typescript" >/dev/null
+# (stdin from /dev/null: with no stdin at all, as in CI, script gives the
+# command no terminal)
+script -qec "'$HOTSTACK' record -F 499 -o '$T/tty.db' -- '$SAMPLES/split' 1.2" "$T/typescript" </dev/null >/dev/null
 grep -q "samples" "$T/typescript" || fail "no status line on a terminal: $(cat "$T/typescript")"
 grep -q "$(printf '\r')" "$T/typescript" || fail "the status line is not refreshed in place"
 # not a terminal: quiet but for the closing summary
