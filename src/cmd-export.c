@@ -50,7 +50,8 @@ static const char export_usage[] =
 	"                          speedscope: speedscope's JSON, one profile per thread\n"
 	"                          json: the call tree, one node per line\n"
 	"  -o, --output PATH       write to PATH (atomically) instead of stdout\n"
-	"  -k, --kind KIND         sample kind: cpu (default) or offcpu\n"
+	"  -k, --kind KIND         sample kind: cpu (default), offcpu (blocked),\n"
+	"                          runqueue (preempted) or wall (all three)\n"
 	"  -t, --tid TID           only samples of thread TID\n"
 	"  -m, --module NAME       only samples with a frame in module NAME\n"
 	"  -w, --weight count|us|ns  value per stack: samples, microseconds or\n"
@@ -264,7 +265,7 @@ static void parse_args(int argc, char **argv, struct export_opts *o)
 		case 'k':
 			o->filter.kind = profile_kind_from_name(optarg);
 			if (o->filter.kind < 0)
-				die_usage("export: unknown sample kind '%s': use cpu or offcpu",
+				die_usage("export: unknown sample kind '%s': use cpu, offcpu, runqueue or wall",
 					  sanitized(optarg));
 			break;
 		case 't':

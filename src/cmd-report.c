@@ -37,7 +37,8 @@ static const char report_usage[] =
 	"  -t, --tid TID           only samples of thread TID\n"
 	"  -m, --module NAME       only samples with a frame in module NAME: its file\n"
 	"                          name exactly, else any module whose name contains NAME\n"
-	"  -k, --kind KIND         sample kind: cpu (default) or offcpu\n"
+	"  -k, --kind KIND         sample kind: cpu (default), offcpu (blocked),\n"
+	"                          runqueue (preempted) or wall (all three)\n"
 	"      --callers FUNC      print the functions that call FUNC directly\n"
 	"      --callees FUNC      print the functions FUNC calls directly\n"
 	"  -w, --waits             also what threads waited on (recordings made with\n"
@@ -472,7 +473,7 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 		case 'k':
 			o->filter.kind = profile_kind_from_name(optarg);
 			if (o->filter.kind < 0)
-				die_usage("report: unknown sample kind '%s': use cpu or offcpu",
+				die_usage("report: unknown sample kind '%s': use cpu, offcpu, runqueue or wall",
 					  sanitized(optarg));
 			break;
 		case 'f':
