@@ -17,7 +17,8 @@ top=$(pwd)
 PACKAGES="gcc make autoconf automake pkg-config libc6-dev linux-libc-dev \
 libdw-dev libelf-dev libunwind-dev libsqlite3-dev libncurses-dev \
 libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux"
-TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace"
+TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace \
+clang lld binutils mold g++"
 # node and npm for the browser and schema tests: Debian's, unless the
 # machine already has a node with npm (e.g. from NodeSource)
 NODE_PACKAGES="nodejs npm"

@@ -326,11 +326,20 @@ static int open_map_file(struct space *s, const struct space_map *m)
 	return fd >= 0 ? fd : -errno;
 }
 
-/* Load bias of a mapping: the PT_LOAD that holds file offset pgoff. */
+/*
+ * Load bias of an executable mapping: that of the PT_LOAD it maps. The
+ * segment is the one whose pages hold file offset pgoff, and, where two
+ * segments share that page, the executable one: LLD and mold start the
+ * R E segment in the file page that ends the R segment before it, so the
+ * first segment holding pgoff is a page off (every pc then lands one page
+ * away from its CFI and symbols). BFD, gold and -z separate-code layouts
+ * have a single candidate and take it either way.
+ */
 static int map_bias(int fd, const struct space_map *m, uint64_t *bias)
 {
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	GElf_Ehdr eh;
+	GElf_Phdr best = { 0 };
 	size_t i, n;
 	int ret = -ENOEXEC;
 
@@ -345,17 +354,18 @@ static int map_bias(int fd, const struct space_map *m, uint64_t *bias)
 	}
 	for (i = 0; i < n; i++) {
 		GElf_Phdr ph;
-		uint64_t off_page;
 
 		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		off_page = ph.p_offset & ~4095ull;
-		if (m->pgoff < off_page || m->pgoff >= ph.p_offset + ph.p_filesz)
+		if (m->pgoff < (ph.p_offset & ~4095ull) || m->pgoff >= ph.p_offset + ph.p_filesz)
 			continue;
-		*bias = m->start - ((ph.p_vaddr & ~4095ull) + (m->pgoff - off_page));
+		if (ret == 0 && ((best.p_flags & PF_X) || !(ph.p_flags & PF_X)))
+			continue;
+		best = ph;
 		ret = 0;
-		break;
 	}
+	if (ret == 0)
+		*bias = m->start - ((best.p_vaddr & ~4095ull) + (m->pgoff - (best.p_offset & ~4095ull)));
 out:
 	elf_end(elf);
 	return ret;

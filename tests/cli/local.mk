@@ -31,6 +31,9 @@ CLI_TESTS = \
 	tests/cli/t1140-record-status-lost.sh \
 	tests/cli/t1150-record-httpd.sh \
 	tests/cli/t1160-record-events.sh \
+	tests/cli/t1170-record-lld.sh \
+	tests/cli/t1171-record-gold.sh \
+	tests/cli/t1172-record-mold.sh \
 	tests/cli/t2000-report.sh \
 	tests/cli/t2010-info-export.sh \
 	tests/cli/t2020-sanitize.sh \
@@ -44,6 +47,7 @@ CLI_TESTS = \
 
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
+EXTRA_DIST += tests/cli/linkers.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
