@@ -232,7 +232,7 @@ out:
 /* ---- copying one input ------------------------------------------------- */
 
 static int copy_module(void *arg, int64_t id, const char *path, const char *build_id,
-		       const char *kind)
+		       const char *kind, const char *soname, bool is_main)
 {
 	struct merger *m = arg;
 	const char *k = kind ? kind : "user";
@@ -250,20 +250,23 @@ static int copy_module(void *arg, int64_t id, const char *path, const char *buil
 	else
 		k = "user";
 	nid = stacktree_module(m->tree, path ? path : "", build_id, k);
+	stacktree_module_info(m->tree, nid, soname, is_main);
 	hashmap_put(&m->module_map, &id, sizeof(id), (uint64_t)nid);
 	return 0;
 }
 
 static int copy_frame(void *arg, int64_t id, int64_t module_id, const char *function,
-		      const char *file, int line, bool is_inline, uint64_t offset)
+		      const char *linkage, const char *file, int line, bool is_inline,
+		      uint64_t offset)
 {
 	struct merger *m = arg;
 	uint64_t mod = 0;
 	int64_t nid;
 
 	hashmap_get(&m->module_map, &module_id, sizeof(module_id), &mod);
-	nid = stacktree_frame(m->tree, (int64_t)mod, function && *function ? function : "[unknown]",
-			      file, line, is_inline, offset);
+	nid = stacktree_frame_linkage(m->tree, (int64_t)mod,
+				      function && *function ? function : "[unknown]", linkage, file,
+				      line, is_inline, offset);
 	hashmap_put(&m->frame_map, &id, sizeof(id), (uint64_t)nid);
 	return 0;
 }

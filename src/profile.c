@@ -164,7 +164,7 @@ static const char *basename_of(const char *path)
 }
 
 static int load_module(void *arg, int64_t id, const char *path, const char *build_id,
-		       const char *kind)
+		       const char *kind, const char *soname, bool is_main)
 {
 	struct loader *l = arg;
 	struct profile *p = l->p;
@@ -178,6 +178,8 @@ static int load_module(void *arg, int64_t id, const char *path, const char *buil
 	m->build_id = pool_strdup_or_null(&p->strings, build_id);
 	m->kind = pool_strdup(&p->strings, kind ? kind : "user");
 	m->is_kernel = !strcmp(m->kind, "kernel");
+	m->soname = pool_strdup_or_null(&p->strings, soname);
+	m->is_main = is_main;
 	m->selected = true;
 	idmap_add(&l->module_ids, id);
 	return 0;
@@ -208,7 +210,8 @@ static int intern_func(struct loader *l, const char *name, int module)
 }
 
 static int add_frame(struct loader *l, int64_t id, int64_t module_id, const char *function,
-		     const char *file, int line, bool is_inline, uint64_t offset)
+		     const char *linkage, const char *file, int line, bool is_inline,
+		     uint64_t offset)
 {
 	struct profile *p = l->p;
 	struct profile_frame *f;
@@ -221,6 +224,7 @@ static int add_frame(struct loader *l, int64_t id, int64_t module_id, const char
 	f->id = id;
 	f->module = -1;
 	f->function = pool_strdup(&p->strings, function && *function ? function : "[unknown]");
+	f->linkage = linkage && *linkage ? pool_strdup(&p->strings, linkage) : NULL;
 	f->file = file && *file ? pool_strdup(&p->strings, file) : NULL;
 	f->line = f->file && line > 0 ? line : 0;
 	f->is_inline = is_inline;
@@ -230,11 +234,12 @@ static int add_frame(struct loader *l, int64_t id, int64_t module_id, const char
 }
 
 static int load_frame(void *arg, int64_t id, int64_t module_id, const char *function,
-		      const char *file, int line, bool is_inline, uint64_t offset)
+		      const char *linkage, const char *file, int line, bool is_inline,
+		      uint64_t offset)
 {
 	struct loader *l = arg;
 
-	add_frame(l, id, module_id, function, file, line, is_inline, offset);
+	add_frame(l, id, module_id, function, linkage, file, line, is_inline, offset);
 	idmap_add(&l->frame_ids, id);
 	return 0;
 }
@@ -298,7 +303,7 @@ static int node_frame(struct loader *l, int64_t frame_id)
 	if (f >= 0)
 		return f;
 	if (l->unknown_frame < 0) {
-		l->unknown_frame = add_frame(l, -1, -1, "[unknown]", NULL, 0, false, 0);
+		l->unknown_frame = add_frame(l, -1, -1, "[unknown]", NULL, NULL, 0, false, 0);
 		l->p->frames[l->unknown_frame].func =
 			intern_func(l, l->p->frames[l->unknown_frame].function, -1);
 	}
@@ -617,6 +622,43 @@ static void build_cnodes(struct profile *p, const int *order, size_t n)
 	sort_cnode_children(p);
 }
 
+/* ---- time range ------------------------------------------------------- */
+
+bool profile_filter_has_range(const struct profile_filter *f)
+{
+	return f->slice_lo > 0 || f->slice_hi > 0;
+}
+
+bool profile_filter_in_range(const struct profile_filter *f, int64_t slice)
+{
+	return slice >= f->slice_lo && (f->slice_hi <= 0 || slice < f->slice_hi);
+}
+
+/* The store's range is inclusive with -1 for an open end. */
+static int64_t store_hi(const struct profile_filter *f)
+{
+	return f->slice_hi > 0 ? f->slice_hi - 1 : -1;
+}
+
+int profile_filter_each_row(struct store *st, const struct profile_filter *f,
+			    store_sample_cb cb, void *arg)
+{
+	if (!profile_filter_has_range(f))
+		return store_each_sample(st, f->kind, f->tid, cb, arg);
+	if (f->slice_hi > 0 && f->slice_hi <= f->slice_lo)
+		return 0;	/* an empty range */
+	return store_each_sample_range(st, f->kind, f->tid, f->slice_lo < 0 ? 0 : f->slice_lo,
+				       store_hi(f), cb, arg);
+}
+
+int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
+			    store_sample_cb cb, void *arg)
+{
+	if (!profile_filter_has_range(f))
+		return store_each_sample_total(st, f->kind, f->tid, cb, arg);
+	return profile_filter_each_row(st, f, cb, arg);
+}
+
 /* ---- public ----------------------------------------------------------- */
 
 int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
@@ -665,7 +707,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	}
 	if (!ret) {
 		what = "samples";
-		ret = store_each_sample(st, p->filter.kind, p->filter.tid, load_sample, &l);
+		ret = profile_filter_each_sum(st, &p->filter, load_sample, &l);
 	}
 	if (ret) {
 		*errmsg = xasprintf("cannot read %s of '%s': %s", what,
@@ -1054,7 +1096,7 @@ int profile_each_sample(struct store *st, const struct profile *p, profile_sampl
 		e.ids[e.nids++].node = (int)i;
 	}
 	qsort(e.ids, e.nids, sizeof(*e.ids), cmp_node_ids);
-	ret = store_each_sample(st, p->filter.kind, p->filter.tid, each_sample_row, &e);
+	ret = profile_filter_each_row(st, &p->filter, each_sample_row, &e);
 	free(e.ids);
 	return ret;
 }

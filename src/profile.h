@@ -50,8 +50,26 @@ struct profile_filter {
 	int kind;
 	int tid;
 	const char *module;
+	/* time range: only samples with slice_lo <= slice < slice_hi (slices
+	 * of meta slice_ns from the start); slice_hi 0 means no upper bound, so
+	 * a zeroed range selects the whole recording */
+	int64_t slice_lo, slice_hi;
 };
-#define PROFILE_FILTER_INIT { KIND_CPU, 0, NULL }
+#define PROFILE_FILTER_INIT { KIND_CPU, 0, NULL, 0, 0 }
+
+/* Whether f restricts the time range, and whether slice lies inside it. */
+bool profile_filter_has_range(const struct profile_filter *f);
+bool profile_filter_in_range(const struct profile_filter *f, int64_t slice);
+/*
+ * The samples rows of f's kind, thread and time range (not its module
+ * filter) streamed from st, as store_each_sample() does.
+ */
+int profile_filter_each_row(struct store *st, const struct profile_filter *f,
+			    store_sample_cb cb, void *arg);
+/* The same for readers that need no slices: without a range, rows come
+ * summed over the recording (slice -1; samples_total in version 2, fast). */
+int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
+			    store_sample_cb cb, void *arg);
 
 struct profile_value {
 	uint64_t count;		/* samples */
@@ -65,13 +83,16 @@ struct profile_module {
 	const char *build_id;	/* may be NULL */
 	const char *kind;	/* "user", "kernel", "jit", "vdso", "anon" */
 	bool is_kernel;
+	const char *soname;	/* DT_SONAME, NULL if unknown (version 1 files) */
+	bool is_main;		/* the main executable of a recorded process */
 	bool selected;		/* matches filter.module (true when no filter) */
 };
 
 struct profile_frame {
 	int64_t id;
 	int module;		/* index into modules, -1 if unknown */
-	const char *function;	/* never NULL */
+	const char *function;	/* never NULL; readable (demangled) */
+	const char *linkage;	/* the mangled name, NULL if none or the same */
 	const char *file;	/* may be NULL */
 	int line;		/* 0 if unknown */
 	bool is_inline;		/* inlined into the frame above it (its caller) */

@@ -45,6 +45,8 @@ enum {
 	STMT_SYSCALL_ERROR,
 	STMT_SYSCALL_STACK,
 	STMT_IO,
+	STMT_SAMPLES_TOTAL,
+	STMT_ANOMALY,
 	NR_STMTS
 };
 
@@ -54,10 +56,10 @@ static const char *const stmt_sql[NR_STMTS] = {
 			 "VALUES (?1, ?2, ?3, ?4)",
 	[STMT_THREAD] = "INSERT INTO threads(tid, pid, name) VALUES (?1, ?2, ?3) "
 			"ON CONFLICT(tid) DO UPDATE SET pid = excluded.pid, name = excluded.name",
-	[STMT_MODULE] = "INSERT OR REPLACE INTO modules(id, path, build_id, kind) "
-			"VALUES (?1, ?2, ?3, ?4)",
+	[STMT_MODULE] = "INSERT OR REPLACE INTO modules(id, path, build_id, kind, soname, main) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[STMT_FRAME] = "INSERT OR REPLACE INTO frames(id, module_id, function, file, line, "
-		       "inline, offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		       "inline, offset, linkage_name) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[STMT_NODE] = "INSERT OR REPLACE INTO stack_nodes(id, parent_id, frame_id, depth) "
 		      "VALUES (?1, ?2, ?3, ?4)",
 	[STMT_SAMPLES] = "INSERT INTO samples(slice, tid, kind, node_id, count, weight_ns) "
@@ -66,26 +68,37 @@ static const char *const stmt_sql[NR_STMTS] = {
 			 "count = count + excluded.count, "
 			 "weight_ns = weight_ns + excluded.weight_ns",
 	[STMT_THREAD_TIMES] = "UPDATE threads SET start_ns = ?2, end_ns = ?3 WHERE tid = ?1",
-	[STMT_SYSCALL] = "INSERT INTO syscalls(tid, nr, name, count, errors, total_ns, max_ns) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-			 "ON CONFLICT(tid, nr) DO UPDATE SET count = count + excluded.count, "
+	[STMT_SYSCALL] = "INSERT INTO syscalls(tid, nr, name, count, errors, total_ns, max_ns, "
+			 "slice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9) "
+			 "ON CONFLICT(slice, tid, nr) DO UPDATE SET count = count + excluded.count, "
 			 "errors = errors + excluded.errors, total_ns = total_ns + excluded.total_ns, "
 			 "max_ns = max(max_ns, excluded.max_ns)",
-	[STMT_SYSCALL_LATENCY] = "INSERT INTO syscall_latency(tid, nr, bucket, count) "
-				 "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tid, nr, bucket) DO UPDATE "
+	[STMT_SYSCALL_LATENCY] = "INSERT INTO syscall_latency(tid, nr, bucket, count, slice) "
+				 "VALUES (?1, ?2, ?3, ?4, ?9) "
+				 "ON CONFLICT(slice, tid, nr, bucket) DO UPDATE "
 				 "SET count = count + excluded.count",
-	[STMT_SYSCALL_ERROR] = "INSERT INTO syscall_errors(tid, nr, errno, count) "
-			       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(tid, nr, errno) DO UPDATE "
+	[STMT_SYSCALL_ERROR] = "INSERT INTO syscall_errors(tid, nr, errno, count, slice) "
+			       "VALUES (?1, ?2, ?3, ?4, ?9) "
+			       "ON CONFLICT(slice, tid, nr, errno) DO UPDATE "
 			       "SET count = count + excluded.count",
-	[STMT_SYSCALL_STACK] = "INSERT INTO syscall_stacks(tid, nr, node_id, count, total_ns) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(tid, nr, node_id) DO UPDATE "
+	[STMT_SYSCALL_STACK] = "INSERT INTO syscall_stacks(tid, nr, node_id, count, total_ns, "
+			       "slice) VALUES (?1, ?2, ?3, ?4, ?5, ?9) "
+			       "ON CONFLICT(slice, tid, nr, node_id) DO UPDATE "
 			       "SET count = count + excluded.count, "
 			       "total_ns = total_ns + excluded.total_ns",
-	[STMT_IO] = "INSERT INTO io(tid, target, kind, calls, bytes_read, bytes_written, wait_ns) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(tid, target) DO UPDATE SET "
+	[STMT_IO] = "INSERT INTO io(tid, target, kind, calls, bytes_read, bytes_written, wait_ns, "
+		    "slice) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9) "
+		    "ON CONFLICT(slice, tid, target) DO UPDATE SET "
 		    "calls = calls + excluded.calls, bytes_read = bytes_read + excluded.bytes_read, "
 		    "bytes_written = bytes_written + excluded.bytes_written, "
 		    "wait_ns = wait_ns + excluded.wait_ns",
+	[STMT_SAMPLES_TOTAL] = "INSERT INTO samples_total(kind, tid, node_id, count, weight_ns) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5) "
+			       "ON CONFLICT(kind, tid, node_id) DO UPDATE SET "
+			       "count = count + excluded.count, "
+			       "weight_ns = weight_ns + excluded.weight_ns",
+	[STMT_ANOMALY] = "INSERT INTO anomalies(id, start_ns, end_ns, function, module, baseline, "
+			 "observed, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 };
 
 static const char schema_sql[] =
@@ -93,9 +106,11 @@ static const char schema_sql[] =
 	"CREATE TABLE processes(pid INTEGER PRIMARY KEY, ppid INTEGER, name TEXT, exe TEXT);\n"
 	"CREATE TABLE threads(tid INTEGER PRIMARY KEY, pid INTEGER, name TEXT,\n"
 	"  start_ns INTEGER, end_ns INTEGER);\n"
-	"CREATE TABLE modules(id INTEGER PRIMARY KEY, path TEXT, build_id TEXT, kind TEXT);\n"
+	"CREATE TABLE modules(id INTEGER PRIMARY KEY, path TEXT, build_id TEXT, kind TEXT,\n"
+	"  soname TEXT, main INTEGER NOT NULL DEFAULT 0);\n"
 	"CREATE TABLE frames(id INTEGER PRIMARY KEY, module_id INTEGER, function TEXT NOT NULL,\n"
-	"  file TEXT, line INTEGER, inline INTEGER NOT NULL DEFAULT 0, offset INTEGER);\n"
+	"  file TEXT, line INTEGER, inline INTEGER NOT NULL DEFAULT 0, offset INTEGER,\n"
+	"  linkage_name TEXT);\n"
 	"CREATE TABLE stack_nodes(id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL,\n"
 	"  frame_id INTEGER NOT NULL, depth INTEGER NOT NULL);\n"
 	"CREATE INDEX stack_nodes_parent ON stack_nodes(parent_id);\n"
@@ -106,21 +121,29 @@ static const char schema_sql[] =
 	"  kind INTEGER NOT NULL, node_id INTEGER NOT NULL,\n"
 	"  count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
 	"  PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID;\n"
-	"CREATE TABLE syscalls(tid INTEGER NOT NULL, nr INTEGER NOT NULL, name TEXT,\n"
+	"CREATE TABLE samples_total(kind INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  node_id INTEGER NOT NULL, count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(kind, tid, node_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscalls(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  nr INTEGER NOT NULL, name TEXT,\n"
 	"  count INTEGER NOT NULL, errors INTEGER NOT NULL, total_ns INTEGER NOT NULL,\n"
-	"  max_ns INTEGER NOT NULL, PRIMARY KEY(tid, nr)) WITHOUT ROWID;\n"
-	"CREATE TABLE syscall_latency(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
-	"  bucket INTEGER NOT NULL, count INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(tid, nr, bucket)) WITHOUT ROWID;\n"
-	"CREATE TABLE syscall_errors(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
-	"  errno INTEGER NOT NULL, count INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(tid, nr, errno)) WITHOUT ROWID;\n"
-	"CREATE TABLE syscall_stacks(tid INTEGER NOT NULL, nr INTEGER NOT NULL,\n"
-	"  node_id INTEGER NOT NULL, count INTEGER NOT NULL, total_ns INTEGER NOT NULL,\n"
-	"  PRIMARY KEY(tid, nr, node_id)) WITHOUT ROWID;\n"
-	"CREATE TABLE io(tid INTEGER NOT NULL, target TEXT NOT NULL, kind TEXT,\n"
-	"  calls INTEGER NOT NULL, bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL,\n"
-	"  wait_ns INTEGER NOT NULL, PRIMARY KEY(tid, target)) WITHOUT ROWID;\n";
+	"  max_ns INTEGER NOT NULL, PRIMARY KEY(slice, tid, nr)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_latency(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  nr INTEGER NOT NULL, bucket INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(slice, tid, nr, bucket)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_errors(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  nr INTEGER NOT NULL, errno INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(slice, tid, nr, errno)) WITHOUT ROWID;\n"
+	"CREATE TABLE syscall_stacks(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  nr INTEGER NOT NULL, node_id INTEGER NOT NULL, count INTEGER NOT NULL,\n"
+	"  total_ns INTEGER NOT NULL, PRIMARY KEY(slice, tid, nr, node_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE io(slice INTEGER NOT NULL, tid INTEGER NOT NULL, target TEXT NOT NULL,\n"
+	"  kind TEXT, calls INTEGER NOT NULL, bytes_read INTEGER NOT NULL,\n"
+	"  bytes_written INTEGER NOT NULL, wait_ns INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(slice, tid, target)) WITHOUT ROWID;\n"
+	"CREATE TABLE anomalies(id INTEGER PRIMARY KEY, start_ns INTEGER NOT NULL,\n"
+	"  end_ns INTEGER NOT NULL, function TEXT NOT NULL, module TEXT, baseline REAL,\n"
+	"  observed REAL, score REAL);\n";
 
 /* Tables a reader needs; a recording missing one is damaged. */
 static const char *const required_tables[] = {
@@ -133,6 +156,11 @@ struct store {
 	char *copy_dir;		/* private copy of a WAL recording, see open_copy() */
 	bool writer;
 	bool in_txn;
+	int version;		/* reader: the schema version */
+	int64_t wait_slice;	/* writer: slice of the next --waits rows */
+	int64_t wait_lo, wait_hi;	/* reader: the --waits range, -1 open */
+	int64_t commits;
+	int64_t next_anomaly;
 	sqlite3_stmt *stmt[NR_STMTS];
 };
 
@@ -317,6 +345,29 @@ static int exec_sql(struct store *st, const char *sql, char **errmsg)
 	return 0;
 }
 
+/*
+ * Under sudo, a recording belongs to the user who ran sudo, not to root:
+ * they asked for it. Best effort: the file stays root's if chown fails.
+ */
+static void give_to_sudo_user(int fd)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	long uid, gid;
+	char *end;
+
+	if (geteuid() != 0 || !u || !g || !*u || !*g)
+		return;
+	errno = 0;
+	uid = strtol(u, &end, 10);
+	if (errno || *end || uid <= 0)
+		return;
+	gid = strtol(g, &end, 10);
+	if (errno || *end || gid < 0)
+		return;
+	if (fchown(fd, (uid_t)uid, (gid_t)gid) < 0)
+		return;
+}
+
 int store_create(const char *path, struct store **out, bool *renamed, char **errmsg)
 {
 	struct store *st;
@@ -329,16 +380,20 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 	ret = move_aside(path, renamed, errmsg);
 	if (ret)
 		return ret;
-	/* create the file ourselves: SQLite would only say "unable to open" */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	/* create the file ourselves: SQLite would only say "unable to open";
+	 * 0600, and owned by the sudo user before SQLite makes its -wal and
+	 * -shm (which copy the database's mode and owner) */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(-ret));
 		return ret;
 	}
+	give_to_sudo_user(fd);
 	close(fd);
 
 	st = xcalloc(1, sizeof(*st));
+	st->wait_lo = st->wait_hi = -1;
 	st->path = xstrdup(path);
 	st->writer = true;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -356,9 +411,10 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 			"PRAGMA user_version = %d;\n"
 			"BEGIN;\n%s"
 			"INSERT INTO meta VALUES ('schema_version', %d);\n"
+			"INSERT INTO meta VALUES ('writer_pid', %d);\n"
 			"COMMIT;\n",
 			STORE_APPLICATION_ID, STORE_SCHEMA_VERSION, schema_sql,
-			STORE_SCHEMA_VERSION);
+			STORE_SCHEMA_VERSION, (int)getpid());
 	ret = exec_sql(st, sql, errmsg);
 	free(sql);
 	if (ret)
@@ -402,6 +458,12 @@ int store_commit(struct store *st)
 
 	if (!st->in_txn)
 		return 0;
+	/* when the last commit happened, for readers following the file */
+	ret = store_set_meta_int(st, "last_commit", (int64_t)realtime_ns());
+	if (!ret)
+		ret = store_set_meta_int(st, "commits", ++st->commits);
+	if (ret)
+		return ret;
 	ret = exec_sql(st, "COMMIT", NULL);
 	if (!ret)
 		st->in_txn = false;
@@ -466,7 +528,7 @@ int store_add_thread(struct store *st, int tid, int pid, const char *name)
 }
 
 int store_add_module(struct store *st, int64_t id, const char *path, const char *build_id,
-		     const char *kind)
+		     const char *kind, const char *soname, bool is_main)
 {
 	sqlite3_stmt *s = st->stmt[STMT_MODULE];
 
@@ -474,17 +536,23 @@ int store_add_module(struct store *st, int64_t id, const char *path, const char 
 	bind_text(s, 2, path);
 	bind_text(s, 3, build_id);
 	bind_text(s, 4, kind);
+	bind_text(s, 5, soname && *soname ? soname : NULL);
+	sqlite3_bind_int(s, 6, is_main);
 	return step_reset(s);
 }
 
 int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char *function,
-		    const char *file, int line, bool is_inline, uint64_t offset)
+		    const char *linkage, const char *file, int line, bool is_inline,
+		    uint64_t offset)
 {
 	sqlite3_stmt *s = st->stmt[STMT_FRAME];
 
+	if (!function)
+		function = "[unknown]";
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, module_id);
-	bind_text(s, 3, function ? function : "[unknown]");
+	bind_text(s, 3, function);
+	bind_text(s, 8, linkage && *linkage && strcmp(linkage, function) ? linkage : NULL);
 	bind_text(s, 4, file);
 	if (file && line > 0)
 		sqlite3_bind_int(s, 5, line);
@@ -510,6 +578,7 @@ int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_
 		      int64_t count, int64_t weight_ns)
 {
 	sqlite3_stmt *s = st->stmt[STMT_SAMPLES];
+	int ret;
 
 	sqlite3_bind_int64(s, 1, slice);
 	sqlite3_bind_int(s, 2, tid);
@@ -517,6 +586,15 @@ int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_
 	sqlite3_bind_int64(s, 4, node_id);
 	sqlite3_bind_int64(s, 5, count);
 	sqlite3_bind_int64(s, 6, weight_ns);
+	ret = step_reset(s);
+	if (ret)
+		return ret;
+	s = st->stmt[STMT_SAMPLES_TOTAL];
+	sqlite3_bind_int(s, 1, kind);
+	sqlite3_bind_int(s, 2, tid);
+	sqlite3_bind_int64(s, 3, node_id);
+	sqlite3_bind_int64(s, 4, count);
+	sqlite3_bind_int64(s, 5, weight_ns);
 	return step_reset(s);
 }
 
@@ -535,6 +613,7 @@ int store_add_syscall(struct store *st, int tid, int64_t nr, const char *name, i
 {
 	sqlite3_stmt *s = st->stmt[STMT_SYSCALL];
 
+	sqlite3_bind_int64(s, 9, st->wait_slice);
 	sqlite3_bind_int(s, 1, tid);
 	sqlite3_bind_int64(s, 2, nr);
 	bind_text(s, 3, name);
@@ -549,6 +628,7 @@ int store_add_syscall_latency(struct store *st, int tid, int64_t nr, int bucket,
 {
 	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_LATENCY];
 
+	sqlite3_bind_int64(s, 9, st->wait_slice);
 	sqlite3_bind_int(s, 1, tid);
 	sqlite3_bind_int64(s, 2, nr);
 	sqlite3_bind_int(s, 3, bucket);
@@ -560,6 +640,7 @@ int store_add_syscall_error(struct store *st, int tid, int64_t nr, int err, int6
 {
 	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_ERROR];
 
+	sqlite3_bind_int64(s, 9, st->wait_slice);
 	sqlite3_bind_int(s, 1, tid);
 	sqlite3_bind_int64(s, 2, nr);
 	sqlite3_bind_int(s, 3, err);
@@ -572,6 +653,7 @@ int store_add_syscall_stack(struct store *st, int tid, int64_t nr, int64_t node_
 {
 	sqlite3_stmt *s = st->stmt[STMT_SYSCALL_STACK];
 
+	sqlite3_bind_int64(s, 9, st->wait_slice);
 	sqlite3_bind_int(s, 1, tid);
 	sqlite3_bind_int64(s, 2, nr);
 	sqlite3_bind_int64(s, 3, node_id);
@@ -585,6 +667,7 @@ int store_add_io(struct store *st, int tid, const char *target, const char *kind
 {
 	sqlite3_stmt *s = st->stmt[STMT_IO];
 
+	sqlite3_bind_int64(s, 9, st->wait_slice);
 	sqlite3_bind_int(s, 1, tid);
 	bind_text(s, 2, target);
 	bind_text(s, 3, kind);
@@ -592,6 +675,29 @@ int store_add_io(struct store *st, int tid, const char *target, const char *kind
 	sqlite3_bind_int64(s, 5, bytes_read);
 	sqlite3_bind_int64(s, 6, bytes_written);
 	sqlite3_bind_int64(s, 7, wait_ns);
+	return step_reset(s);
+}
+
+void store_set_wait_slice(struct store *st, int64_t slice)
+{
+	st->wait_slice = slice;
+}
+
+int store_add_anomaly(struct store *st, const struct store_anomaly *a)
+{
+	sqlite3_stmt *s = st->stmt[STMT_ANOMALY];
+	int64_t id = a->id ? a->id : ++st->next_anomaly;
+
+	if (id > st->next_anomaly)
+		st->next_anomaly = id;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, a->start_ns);
+	sqlite3_bind_int64(s, 3, a->end_ns);
+	bind_text(s, 4, a->function ? a->function : "[unknown]");
+	bind_text(s, 5, a->module);
+	sqlite3_bind_double(s, 6, a->baseline);
+	sqlite3_bind_double(s, 7, a->observed);
+	sqlite3_bind_double(s, 8, a->score);
 	return step_reset(s);
 }
 
@@ -795,6 +901,7 @@ static int check_recording(struct store *st, char **errmsg)
 		return corrupt(st, ret, errmsg);
 	if (meta_found && meta_version > version)
 		version = meta_version;
+	st->version = version < 1 ? 1 : (int)version;
 	if (version > STORE_SCHEMA_VERSION) {
 		*errmsg = errf("'%s' has schema version %lld; this hotstack reads up to %d: "
 			       "upgrade hotstack", sanitized(st->path), (long long)version,
@@ -929,6 +1036,7 @@ int store_open(const char *path, struct store **out, char **errmsg)
 	if (ret)
 		return ret;
 	st = xcalloc(1, sizeof(*st));
+	st->wait_lo = st->wait_hi = -1;
 	st->path = xstrdup(path);
 	ret = open_checked(st, path, errmsg);
 	if (ret && st->db && (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CANTOPEN) {
@@ -1027,33 +1135,48 @@ int store_each_thread(struct store *st, int kind, store_thread_cb cb, void *arg)
 	return finish_rows(stmt, rc, ret);
 }
 
+static bool column_exists(struct store *st, const char *table, const char *column);
+static bool table_exists(struct store *st, const char *table);
+
 int store_each_module(struct store *st, store_module_cb cb, void *arg)
 {
+	/* version 1 has no soname or main: a module is main when it is some
+	 * recorded process's executable */
+	bool v2 = column_exists(st, "modules", "main");
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE;
-	int ret = prepare(st, "SELECT id, path, build_id, kind FROM modules ORDER BY id", &stmt);
+	int ret = prepare(st, v2 ?
+			  "SELECT id, path, build_id, kind, soname, "
+			  "main OR path IN (SELECT exe FROM processes) FROM modules ORDER BY id" :
+			  "SELECT id, path, build_id, kind, NULL, "
+			  "path IN (SELECT exe FROM processes) FROM modules ORDER BY id", &stmt);
 
 	if (ret)
 		return ret;
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		ret = cb(arg, sqlite3_column_int64(stmt, 0), col_text(stmt, 1),
-			 col_text(stmt, 2), col_text(stmt, 3));
+			 col_text(stmt, 2), col_text(stmt, 3), col_text(stmt, 4),
+			 sqlite3_column_int(stmt, 5) != 0);
 	return finish_rows(stmt, rc, ret);
 }
 
 int store_each_frame(struct store *st, store_frame_cb cb, void *arg)
 {
+	bool v2 = column_exists(st, "frames", "linkage_name");
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE;
-	int ret = prepare(st, "SELECT id, module_id, function, file, line, inline, offset "
-			      "FROM frames ORDER BY id", &stmt);
+	int ret = prepare(st, v2 ?
+			  "SELECT id, module_id, function, file, line, inline, offset, linkage_name "
+			  "FROM frames ORDER BY id" :
+			  "SELECT id, module_id, function, file, line, inline, offset, NULL "
+			  "FROM frames ORDER BY id", &stmt);
 
 	if (ret)
 		return ret;
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
-			 col_text(stmt, 2), col_text(stmt, 3), sqlite3_column_int(stmt, 4),
-			 sqlite3_column_int(stmt, 5) != 0,
+			 col_text(stmt, 2), col_text(stmt, 7), col_text(stmt, 3),
+			 sqlite3_column_int(stmt, 4), sqlite3_column_int(stmt, 5) != 0,
 			 (uint64_t)sqlite3_column_int64(stmt, 6));
 	return finish_rows(stmt, rc, ret);
 }
@@ -1073,27 +1196,58 @@ int store_each_node(struct store *st, store_node_cb cb, void *arg)
 	return finish_rows(stmt, rc, ret);
 }
 
-int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
+/*
+ * The samples rows of kind (-1: all) and tid (0: all) in slices lo..hi (-1
+ * open). total: one row per (tid, node) summed over slices, slice -1.
+ */
+static int each_sample(struct store *st, int kind, int tid, int64_t lo, int64_t hi, bool total,
+		       store_sample_cb cb, void *arg)
 {
+	static const char where[] = "WHERE (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2) "
+				    "AND (?3 < 0 OR slice >= ?3) AND (?4 < 0 OR slice <= ?4)";
 	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE;
-	/* ?1 = -1 matches every kind (KIND_SEL_WALL) */
-	int ret = prepare(st, tid ?
-			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
-			  "WHERE (kind = ?1 OR ?1 = -1) AND tid = ?2" :
-			  "SELECT slice, tid, node_id, count, weight_ns FROM samples "
-			  "WHERE (kind = ?1 OR ?1 = -1)", &stmt);
+	int rc = SQLITE_DONE, ret;
+	char *sql;
 
+	if (!total)
+		sql = xasprintf("SELECT slice, tid, node_id, count, weight_ns FROM samples %s",
+				where);
+	else if (table_exists(st, "samples_total"))
+		sql = xstrdup("SELECT -1, tid, node_id, sum(count), sum(weight_ns) "
+			      "FROM samples_total WHERE (kind = ?1 OR ?1 = -1) "
+			      "AND (?2 = 0 OR tid = ?2) GROUP BY tid, node_id");
+	else
+		sql = xasprintf("SELECT -1, tid, node_id, sum(count), sum(weight_ns) FROM samples "
+				"%s GROUP BY tid, node_id", where);
+	ret = prepare(st, sql, &stmt);
+	free(sql);
 	if (ret)
 		return ret;
 	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
-	if (tid)
-		sqlite3_bind_int(stmt, 2, tid);
+	sqlite3_bind_int(stmt, 2, tid);
+	sqlite3_bind_int64(stmt, 3, lo);
+	sqlite3_bind_int64(stmt, 4, hi);
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1),
 			 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3),
 			 sqlite3_column_int64(stmt, 4));
 	return finish_rows(stmt, rc, ret);
+}
+
+int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
+{
+	return each_sample(st, kind, tid, -1, -1, false, cb, arg);
+}
+
+int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_lo,
+			    int64_t slice_hi, store_sample_cb cb, void *arg)
+{
+	return each_sample(st, kind, tid, slice_lo, slice_hi, false, cb, arg);
+}
+
+int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
+{
+	return each_sample(st, kind, tid, -1, -1, true, cb, arg);
 }
 
 int store_get_counts(struct store *st, struct store_counts *c)
@@ -1153,6 +1307,16 @@ static bool column_exists(struct store *st, const char *table, const char *colum
 	return found;
 }
 
+/* sql with its "%s" (if any) replaced by cond: the wait tables' time range */
+static char *with_range(const char *sql, const char *cond)
+{
+	const char *at = strstr(sql, "%s");
+
+	if (!at)
+		return xstrdup(sql);
+	return xasprintf("%.*s%s%s", (int)(at - sql), sql, cond, at + 2);
+}
+
 /* Runs a query whose ?1 is a tid (0 = all) and calls cb per row with its
  * integer and text columns; a table that does not exist gives no rows. */
 static int each_row(struct store *st, const char *table, const char *sql, int tid,
@@ -1160,13 +1324,21 @@ static int each_row(struct store *st, const char *table, const char *sql, int ti
 {
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE, ret;
+	char *q;
 
 	if (!table_exists(st, table))
 		return 0;
-	ret = prepare(st, sql, &stmt);
+	q = with_range(sql, st->wait_lo >= 0 || st->wait_hi >= 0 ?
+		       "AND (?2 < 0 OR slice >= ?2) AND (?3 < 0 OR slice <= ?3)" : "");
+	ret = prepare(st, q, &stmt);
+	free(q);
 	if (ret)
 		return ret;
 	sqlite3_bind_int(stmt, 1, tid);
+	if ((st->wait_lo >= 0 || st->wait_hi >= 0) && sqlite3_bind_parameter_count(stmt) >= 3) {
+		sqlite3_bind_int64(stmt, 2, st->wait_lo);
+		sqlite3_bind_int64(stmt, 3, st->wait_hi);
+	}
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int64_t ints[8] = { 0 };
 		const char *texts[4] = { NULL };
@@ -1189,7 +1361,7 @@ int store_each_syscall(struct store *st, int tid, store_row_cb cb, void *arg)
 {
 	return each_row(st, "syscalls",
 			"SELECT nr, sum(count), sum(errors), sum(total_ns), max(max_ns), "
-			"coalesce(max(name), '') FROM syscalls WHERE ?1 = 0 OR tid = ?1 "
+			"coalesce(max(name), '') FROM syscalls WHERE (?1 = 0 OR tid = ?1) %s "
 			"GROUP BY nr ORDER BY 4 DESC",
 			tid, cb, arg);
 }
@@ -1198,7 +1370,7 @@ int store_each_syscall_latency(struct store *st, int tid, store_row_cb cb, void 
 {
 	return each_row(st, "syscall_latency",
 			"SELECT nr, bucket, sum(count) FROM syscall_latency "
-			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, bucket ORDER BY nr, bucket",
+			"WHERE (?1 = 0 OR tid = ?1) %s GROUP BY nr, bucket ORDER BY nr, bucket",
 			tid, cb, arg);
 }
 
@@ -1206,7 +1378,7 @@ int store_each_syscall_error(struct store *st, int tid, store_row_cb cb, void *a
 {
 	return each_row(st, "syscall_errors",
 			"SELECT nr, errno, sum(count) FROM syscall_errors "
-			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, errno ORDER BY nr, 3 DESC",
+			"WHERE (?1 = 0 OR tid = ?1) %s GROUP BY nr, errno ORDER BY nr, 3 DESC",
 			tid, cb, arg);
 }
 
@@ -1214,7 +1386,7 @@ int store_each_syscall_stack(struct store *st, int tid, store_row_cb cb, void *a
 {
 	return each_row(st, "syscall_stacks",
 			"SELECT nr, node_id, sum(count), sum(total_ns) FROM syscall_stacks "
-			"WHERE ?1 = 0 OR tid = ?1 GROUP BY nr, node_id ORDER BY nr, 4 DESC",
+			"WHERE (?1 = 0 OR tid = ?1) %s GROUP BY nr, node_id ORDER BY nr, 4 DESC",
 			tid, cb, arg);
 }
 
@@ -1222,7 +1394,7 @@ int store_each_io(struct store *st, int tid, store_row_cb cb, void *arg)
 {
 	return each_row(st, "io",
 			"SELECT sum(calls), sum(bytes_read), sum(bytes_written), sum(wait_ns), "
-			"target, coalesce(max(kind), '') FROM io WHERE ?1 = 0 OR tid = ?1 "
+			"target, coalesce(max(kind), '') FROM io WHERE (?1 = 0 OR tid = ?1) %s "
 			"GROUP BY target ORDER BY 4 DESC",
 			tid, cb, arg);
 }
@@ -1235,4 +1407,46 @@ int store_each_thread_time(struct store *st, store_row_cb cb, void *arg)
 			"SELECT tid, pid, coalesce(start_ns, -1), coalesce(end_ns, -1), "
 			"coalesce(name, '') FROM threads WHERE ?1 = 0 ORDER BY tid",
 			0, cb, arg);
+}
+
+bool store_set_wait_range(struct store *st, int64_t slice_lo, int64_t slice_hi)
+{
+	if (!column_exists(st, "syscalls", "slice") && !column_exists(st, "io", "slice"))
+		return false;
+	st->wait_lo = slice_lo < 0 ? -1 : slice_lo;
+	st->wait_hi = slice_hi < 0 ? -1 : slice_hi;
+	return true;
+}
+
+int store_each_anomaly(struct store *st, store_anomaly_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, ret;
+
+	if (!table_exists(st, "anomalies"))
+		return 0;
+	ret = prepare(st, "SELECT id, start_ns, end_ns, function, module, baseline, observed, "
+			  "score FROM anomalies ORDER BY start_ns, id", &stmt);
+	if (ret)
+		return ret;
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct store_anomaly a = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.start_ns = sqlite3_column_int64(stmt, 1),
+			.end_ns = sqlite3_column_int64(stmt, 2),
+			.function = col_text(stmt, 3),
+			.module = col_text(stmt, 4),
+			.baseline = sqlite3_column_double(stmt, 5),
+			.observed = sqlite3_column_double(stmt, 6),
+			.score = sqlite3_column_double(stmt, 7),
+		};
+
+		ret = cb(arg, &a);
+	}
+	return finish_rows(stmt, rc, ret);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->version ? st->version : STORE_SCHEMA_VERSION;
 }

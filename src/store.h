@@ -3,18 +3,26 @@
  * store.c is the only file that includes sqlite3.h. A recording is a product
  * interface documented in hotstack-recording(5); this header is its API.
  *
- * Schema version 1 (all times in nanoseconds):
+ * Schema version 2 (all times in nanoseconds; what version 2 added over
+ * version 1 is marked [v2]: a version 1 file is still read, and what it
+ * lacks is computed on the fly or reported absent):
  *
  *   meta(key TEXT PRIMARY KEY, value)           -- one row per fact, see below
  *   processes(pid INTEGER PRIMARY KEY, ppid, name, exe)
  *   threads(tid INTEGER PRIMARY KEY, pid, name, start_ns, end_ns)
- *   modules(id INTEGER PRIMARY KEY, path, build_id, kind)
+ *   modules(id INTEGER PRIMARY KEY, path, build_id, kind, soname, main)
  *           -- kind: 'user', 'kernel', 'jit', 'vdso', 'anon'
+ *           -- [v2] soname: DT_SONAME of a shared object, NULL if none
+ *           -- [v2] main: 1 for the main executable of a recorded process
+ *           --      (readers also treat path = processes.exe as main)
  *   frames(id INTEGER PRIMARY KEY, module_id, function, file, line,
- *          inline, offset)
- *           -- one row per distinct (module, function, file, line, inline);
- *           -- function is never NULL: unknown code is "module+0xoffset";
+ *          inline, offset, linkage_name)
+ *           -- one row per distinct (module, function, linkage_name, file,
+ *           -- line, inline); function is the readable (demangled) name,
+ *           -- never NULL: unknown code is "module+0xoffset";
  *           -- inline=1 marks a frame inlined into its parent frame
+ *           -- [v2] linkage_name: the mangled name when it differs from
+ *           --      function, else NULL
  *   stack_nodes(id INTEGER PRIMARY KEY, parent_id, frame_id, depth)
  *           -- prefix tree of call paths, root first: parent_id 0 is the
  *           -- root; depth 1 is the outermost frame (e.g. _start)
@@ -24,17 +32,35 @@
  *           PRIMARY KEY(slice, tid, kind, node_id)) WITHOUT ROWID
  *           -- aggregated: slice = (time - start) / slice_ns; node_id is the
  *           -- leaf of the sampled stack
+ *   samples_total(kind, tid, node_id, count, weight_ns,
+ *           PRIMARY KEY(kind, tid, node_id)) WITHOUT ROWID
+ *           -- [v2] samples summed over all slices, kept by the writer in
+ *           -- the same transaction, so whole-recording reads are fast
  *
- *   syscalls(tid, nr, name, count, errors, total_ns, max_ns)   -- --waits
- *   syscall_latency(tid, nr, bucket, count)  -- bucket b: [2^(b/8), 2^((b+1)/8)) ns
- *   syscall_errors(tid, nr, errno, count)
- *   syscall_stacks(tid, nr, node_id, count, total_ns)  -- where slow calls blocked
- *   io(tid, target, kind, calls, bytes_read, bytes_written, wait_ns)
+ *   -- --waits tables; [v2] each row belongs to a time slice (the slice in
+ *   -- which the recorder flushed it, so within one commit interval), so
+ *   -- a time range filters waits too; version 1 rows have no slice
+ *   syscalls(slice, tid, nr, name, count, errors, total_ns, max_ns)
+ *   syscall_latency(slice, tid, nr, bucket, count)
+ *           -- bucket b: [2^(b/8), 2^((b+1)/8)) ns
+ *   syscall_errors(slice, tid, nr, errno, count)
+ *   syscall_stacks(slice, tid, nr, node_id, count, total_ns)
+ *           -- where slow calls blocked
+ *   io(slice, tid, target, kind, calls, bytes_read, bytes_written, wait_ns)
+ *
+ *   anomalies(id INTEGER PRIMARY KEY, start_ns, end_ns, function, module,
+ *             baseline, observed, score)
+ *           -- [v2] intervals (ns from the start of the recording) where a
+ *           -- function's share of samples departed from its baseline share
+ *           -- (both fractions 0..1); score: the detector's statistic
  *
  * meta keys: schema_version, hotstack_version, command, pids, mode
  * ("launch"/"attach"), host, kernel, start_time (Unix ns), duration_ns,
  * event, frequency, slice_ns, stack_size, kernel_frames (0/1), samples, lost,
  * unwind_errors, exit_status (launch mode).
+ * [v2] writer_pid, last_commit (Unix ns of the writer's last commit) and
+ * commits (how many): with the recorder's finished key, a reader following a
+ * live recording tells finished, live and stale (writer gone) apart.
  */
 #ifndef HOTSTACK_STORE_H
 #define HOTSTACK_STORE_H
@@ -42,7 +68,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_SLICE_NS 100000000ull	/* 100 ms time slices */
 
 enum sample_kind {
@@ -57,29 +83,40 @@ struct store;
 /*
  * Writer. store_create() makes a new recording at path. An existing file at
  * path is renamed to path.old first (an existing path.old is replaced), and
- * *renamed is set to true. The database uses WAL and synchronous=NORMAL; all
- * store_add_* calls must sit between store_begin() and store_commit().
- * On error, returns a negative errno and sets *errmsg (malloc'd, one line).
+ * *renamed is set to true. The file is created 0600 (its -wal and -shm get
+ * the same mode from SQLite): recordings hold command lines, paths and
+ * socket addresses. Under sudo (root with SUDO_UID/SUDO_GID set) it is
+ * handed to the invoking user before SQLite creates its -wal and -shm. The
+ * database uses WAL and synchronous=NORMAL; all store_add_* calls must sit
+ * between store_begin() and store_commit(). On error, returns a negative errno and sets *errmsg
+ * (malloc'd, one line).
  */
 int store_create(const char *path, struct store **out, bool *renamed, char **errmsg);
 int store_begin(struct store *st);
+/* Commits, recording meta last_commit and commits in the same transaction. */
 int store_commit(struct store *st);
 int store_set_meta(struct store *st, const char *key, const char *value);
 int store_set_meta_int(struct store *st, const char *key, int64_t value);
 int store_add_process(struct store *st, int pid, int ppid, const char *name, const char *exe);
 /* Inserts or replaces the thread's row (threads get renamed). */
 int store_add_thread(struct store *st, int tid, int pid, const char *name);
+/* soname may be NULL; is_main: the main executable of a recorded process. */
 int store_add_module(struct store *st, int64_t id, const char *path,
-		     const char *build_id, const char *kind);
+		     const char *build_id, const char *kind, const char *soname, bool is_main);
+/* linkage may be NULL (or equal to function: then stored as NULL). */
 int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char *function,
-		    const char *file, int line, bool is_inline, uint64_t offset);
+		    const char *linkage, const char *file, int line, bool is_inline,
+		    uint64_t offset);
 int store_add_node(struct store *st, int64_t id, int64_t parent_id, int64_t frame_id, int depth);
-/* Adds count and weight to the (slice, tid, kind, node) row, creating it. */
+/* Adds count and weight to the (slice, tid, kind, node) row, creating it,
+ * and to the samples_total row of (kind, tid, node). */
 int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_t node_id,
 		      int64_t count, int64_t weight_ns);
 /* Thread lifetime within the recording (ns from its start); the thread's
  * row must exist. */
 int store_set_thread_times(struct store *st, int tid, int64_t start_ns, int64_t end_ns);
+/* The slice the following --waits rows belong to (default 0). */
+void store_set_wait_slice(struct store *st, int64_t slice);
 /* --waits tables; each adds to the row of its key (see the schema). */
 int store_add_syscall(struct store *st, int tid, int64_t nr, const char *name, int64_t count,
 		      int64_t errors, int64_t total_ns, int64_t max_ns);
@@ -89,6 +126,15 @@ int store_add_syscall_stack(struct store *st, int tid, int64_t nr, int64_t node_
 			    int64_t total_ns);
 int store_add_io(struct store *st, int tid, const char *target, const char *kind, int64_t calls,
 		 int64_t bytes_read, int64_t bytes_written, int64_t wait_ns);
+struct store_anomaly {
+	int64_t id;
+	int64_t start_ns, end_ns;	/* from the start of the recording */
+	const char *function, *module;	/* module may be NULL */
+	double baseline, observed;	/* shares of samples, 0..1 */
+	double score;
+};
+/* Adds an anomaly mark; a->id 0 takes the next id. */
+int store_add_anomaly(struct store *st, const struct store_anomaly *a);
 /* Commits anything pending, checkpoints the WAL and closes. Frees st. */
 int store_close(struct store *st);
 
@@ -125,10 +171,14 @@ typedef int (*store_process_cb)(void *arg, int pid, int ppid, const char *name,
 				const char *exe);
 /* samples: sum of count of the thread's samples of the kind asked for. */
 typedef int (*store_thread_cb)(void *arg, int tid, int pid, const char *name, int64_t samples);
+/* soname NULL if unknown; is_main as stored, or (version 1) path equal to
+ * a recorded process's exe. */
 typedef int (*store_module_cb)(void *arg, int64_t id, const char *path, const char *build_id,
-			       const char *kind);
+			       const char *kind, const char *soname, bool is_main);
+/* linkage: the mangled name, NULL when the same as function or unknown. */
 typedef int (*store_frame_cb)(void *arg, int64_t id, int64_t module_id, const char *function,
-			      const char *file, int line, bool is_inline, uint64_t offset);
+			      const char *linkage, const char *file, int line, bool is_inline,
+			      uint64_t offset);
 typedef int (*store_node_cb)(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 			     int depth);
 typedef int (*store_sample_cb)(void *arg, int64_t slice, int tid, int64_t node_id,
@@ -150,9 +200,18 @@ int store_each_node(struct store *st, store_node_cb cb, void *arg);
  * (1M rows: 50 ms against 270 ms).
  */
 int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
+/* As store_each_sample, only slices slice_lo..slice_hi (inclusive; -1 for
+ * an open end). */
+int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_lo,
+			    int64_t slice_hi, store_sample_cb cb, void *arg);
+/* Samples summed over all slices, one row per (tid, node), slice -1: from
+ * samples_total when the recording has it (version 2), else summed in SQL.
+ * The fast path for whole-recording readers. */
+int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
 
 /*
- * The --waits tables, summed over threads unless tid != 0. A row gives its
+ * The --waits tables, summed over threads unless tid != 0, and over the
+ * slices of the range store_set_wait_range() set (all by default). A row gives its
  * integer columns in ints[] and text columns in texts[], in the order the
  * function documents. Recordings made without --waits (or before these
  * tables existed) give no rows.
@@ -170,6 +229,15 @@ int store_each_syscall_stack(struct store *st, int tid, store_row_cb cb, void *a
 int store_each_io(struct store *st, int tid, store_row_cb cb, void *arg);
 /* ints: tid, pid, start_ns (-1 unknown), end_ns (-1 until the end); texts: name */
 int store_each_thread_time(struct store *st, store_row_cb cb, void *arg);
+/* Limit the --waits readers to slices lo..hi (inclusive, -1 open). Returns
+ * false, and changes nothing, when the recording's waits have no slices
+ * (version 1): the caller says the range does not apply to them. */
+bool store_set_wait_range(struct store *st, int64_t slice_lo, int64_t slice_hi);
+/* Anomaly marks in start order; none when the recording has no table. */
+typedef int (*store_anomaly_cb)(void *arg, const struct store_anomaly *a);
+int store_each_anomaly(struct store *st, store_anomaly_cb cb, void *arg);
+/* The schema version of an open recording (1 or 2). */
+int store_schema_version(struct store *st);
 
 struct store_counts {
 	int64_t processes, threads, modules, frames, nodes;

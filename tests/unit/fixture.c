@@ -63,7 +63,7 @@ struct fixture *fixture_create(const char *path)
 	check(store_set_meta_int(fx->st, "unwind_errors", 1), "meta");
 	for (i = 0; i < ARRAY_SIZE(modules); i++)
 		check(store_add_module(fx->st, (int64_t)i + 1, modules[i].path, NULL,
-				       modules[i].kind), "module");
+				       modules[i].kind, NULL, i == 0), "module");
 	check(store_add_process(fx->st, 100, 1, "prog", "/usr/bin/prog"), "process");
 	return fx;
 }
@@ -105,12 +105,12 @@ static int64_t intern_frame(struct fixture *fx, const char *spec)
 	if (f.line) {
 		char *file = xasprintf("%s.c", f.name);
 
-		check(store_add_frame(fx->st, (int64_t)fx->nframes, f.module + 1, f.name, file,
-				      f.line, f.is_inline, 16 * fx->nframes), "frame");
+		check(store_add_frame(fx->st, (int64_t)fx->nframes, f.module + 1, f.name, NULL,
+				      file, f.line, f.is_inline, 16 * fx->nframes), "frame");
 		free(file);
 	} else {
-		check(store_add_frame(fx->st, (int64_t)fx->nframes, f.module + 1, f.name, NULL, 0,
-				      f.is_inline, 16 * fx->nframes), "frame");
+		check(store_add_frame(fx->st, (int64_t)fx->nframes, f.module + 1, f.name, NULL,
+				      NULL, 0, f.is_inline, 16 * fx->nframes), "frame");
 	}
 	return (int64_t)fx->nframes;
 }

@@ -540,7 +540,7 @@ static void test_damaged_ids(void **state)
 	const struct profile *p;
 	char *s;
 
-	assert_int_equal(store_add_frame(st, 500, 99, "orphan_module", NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_frame(st, 500, 99, "orphan_module", NULL, NULL, 0, false, 0), 0);
 	assert_int_equal(store_add_node(st, 1000, 0, 500, 1), 0);
 	assert_int_equal(store_add_node(st, 1001, 1000, 777, 2), 0);	/* no frame 777 */
 	assert_int_equal(store_add_node(st, 1002, 5555, 500, 2), 0);	/* no node 5555 */
@@ -565,8 +565,8 @@ static void test_sparse_ids(void **state)
 	const struct profile *p;
 	char *s;
 
-	assert_int_equal(store_add_frame(st, 1000000001, 1, "root", NULL, 0, false, 0), 0);
-	assert_int_equal(store_add_frame(st, 3000000000LL, 1, "leaf", NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_frame(st, 1000000001, 1, "root", NULL, NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_frame(st, 3000000000LL, 1, "leaf", NULL, NULL, 0, false, 0), 0);
 	assert_int_equal(store_add_node(st, 5000000000LL, 0, 1000000001, 1), 0);
 	assert_int_equal(store_add_node(st, 7000000000LL, 5000000000LL, 3000000000LL, 2), 0);
 	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 7000000000LL, 2, 2), 0);
@@ -593,7 +593,7 @@ static void test_random_tree(void **state)
 
 		snprintf(name, sizeof(name), "f%zu", i % 40);
 		assert_int_equal(store_add_frame(st, 100 + (int64_t)i, 1 + (int64_t)(i % 4), name,
-						 NULL, 0, i % 9 == 0, 0), 0);
+						 NULL, NULL, 0, i % 9 == 0, 0), 0);
 	}
 	for (i = 1; i <= 3000; i++) {
 		int64_t parent = i < 10 ? 0 : 1 + rand_r(&seed) % (int64_t)(i - 1);

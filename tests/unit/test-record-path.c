@@ -218,6 +218,13 @@ static void test_stacktree(void **state UNUSED)
 	assert_int_equal(stacktree_frame(t, m, "main", "x.c", 10, false, 0x99), f1);
 	assert_int_not_equal(f2, f2i);
 	assert_int_not_equal(stacktree_frame(t, m, "main", "x.c", 11, false, 0x10), f1);
+	/* two instances that demangle alike stay two frames; a linkage name
+	 * equal to the readable one is no linkage name */
+	assert_int_not_equal(stacktree_frame_linkage(t, m, "ns::f()", "_ZN2ns1fEv", NULL, 0,
+						     false, 0),
+			     stacktree_frame_linkage(t, m, "ns::f()", "_ZN2ns1fEv.cold", NULL, 0,
+						     false, 0));
+	assert_int_equal(stacktree_frame_linkage(t, m, "main", "main", "x.c", 10, false, 0), f1);
 	n1 = stacktree_node(t, 0, f1);
 	n2 = stacktree_node(t, n1, f2);
 	n3 = stacktree_node(t, 0, f2);	/* same frame, other parent: other node */

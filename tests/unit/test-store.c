@@ -134,8 +134,16 @@ static void rows_add(struct rows *r, const char *fmt, ...)
 }
 
 static int meta_cb(void *arg, const char *key, const char *value, bool is_int,
-		   int64_t iv UNUSED)
+		   int64_t iv)
 {
+	/* values that change from run to run: only their plausibility */
+	if (!strcmp(key, "writer_pid")) {
+		assert_int_equal(iv, getpid());
+		value = "PID";
+	} else if (!strcmp(key, "last_commit")) {
+		assert_true(iv > 1700000000000000000LL);
+		value = "NS";
+	}
 	rows_add(arg, "%s=%s%s;", key, value ? value : "NULL", is_int ? "(i)" : "");
 	return 0;
 }
@@ -153,17 +161,20 @@ static int thread_cb(void *arg, int tid, int pid, const char *name, int64_t samp
 }
 
 static int module_cb(void *arg, int64_t id, const char *path, const char *build_id,
-		     const char *kind)
+		     const char *kind, const char *soname, bool is_main)
 {
-	rows_add(arg, "%lld,%s,%s,%s;", (long long)id, path, build_id ? build_id : "NULL", kind);
+	rows_add(arg, "%lld,%s,%s,%s,%s,%d;", (long long)id, path, build_id ? build_id : "NULL",
+		 kind, soname ? soname : "NULL", is_main);
 	return 0;
 }
 
 static int frame_cb(void *arg, int64_t id, int64_t module_id, const char *function,
-		    const char *file, int line, bool is_inline, uint64_t offset)
+		    const char *linkage, const char *file, int line, bool is_inline,
+		    uint64_t offset)
 {
-	rows_add(arg, "%lld,%lld,%s,%s,%d,%d,%llu;", (long long)id, (long long)module_id,
-		 function, file ? file : "NULL", line, is_inline, (unsigned long long)offset);
+	rows_add(arg, "%lld,%lld,%s,%s,%s,%d,%d,%llu;", (long long)id, (long long)module_id,
+		 function, linkage ? linkage : "NULL", file ? file : "NULL", line, is_inline,
+		 (unsigned long long)offset);
 	return 0;
 }
 
@@ -192,7 +203,8 @@ static int sample_cb(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t no
 }
 
 static int stop_cb(void *arg, int64_t id UNUSED, const char *path UNUSED,
-		   const char *build_id UNUSED, const char *kind UNUSED)
+		   const char *build_id UNUSED, const char *kind UNUSED,
+		   const char *soname UNUSED, bool is_main UNUSED)
 {
 	(*(int *)arg)++;
 	return 42;
@@ -214,11 +226,11 @@ static void write_sample_recording(const char *path)
 	assert_int_equal(store_add_thread(st, 10, 10, "prog"), 0);
 	assert_int_equal(store_add_thread(st, 11, 10, "old-name"), 0);
 	assert_int_equal(store_add_thread(st, 11, 10, "worker"), 0);	/* renamed */
-	assert_int_equal(store_add_module(st, 1, "/usr/bin/prog", "abcd", "user"), 0);
-	assert_int_equal(store_add_module(st, 2, "[kernel.kallsyms]", NULL, "kernel"), 0);
-	assert_int_equal(store_add_frame(st, 1, 1, "main", "main.c", 10, false, 0x10), 0);
-	assert_int_equal(store_add_frame(st, 2, 1, "inl", "inl.h", 3, true, 0x20), 0);
-	assert_int_equal(store_add_frame(st, 3, 2, "schedule", NULL, 0, false, 0x30), 0);
+	assert_int_equal(store_add_module(st, 1, "/usr/bin/prog", "abcd", "user", NULL, false), 0);
+	assert_int_equal(store_add_module(st, 2, "[kernel.kallsyms]", NULL, "kernel", NULL, false), 0);
+	assert_int_equal(store_add_frame(st, 1, 1, "main", "_Z4mainv", "main.c", 10, false, 0x10), 0);
+	assert_int_equal(store_add_frame(st, 2, 1, "inl", "inl", "inl.h", 3, true, 0x20), 0);
+	assert_int_equal(store_add_frame(st, 3, 2, "schedule", NULL, NULL, 0, false, 0x30), 0);
 	assert_int_equal(store_add_node(st, 1, 0, 1, 1), 0);
 	assert_int_equal(store_add_node(st, 2, 1, 2, 2), 0);
 	assert_int_equal(store_add_node(st, 3, 1, 3, 2), 0);
@@ -259,14 +271,16 @@ static void test_round_trip(void **state)
 	assert_string_equal(v, "1500000000");
 	free(v);
 	v = store_get_meta(st, "schema_version");
-	assert_string_equal(v, "1");
+	assert_string_equal(v, "2");
 	free(v);
 	assert_null(store_get_meta(st, "no-such-key"));
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_each_meta(st, meta_cb, &r), 0);
-	assert_string_equal(r.buf, "command=prog a b;duration_ns=1500000000(i);"
-			    "schema_version=1(i);");
+	/* the writer keeps writer_pid and its commit log in meta */
+	assert_string_equal(r.buf, "command=prog a b;commits=2(i);duration_ns=1500000000(i);"
+			    "last_commit=NS(i);schema_version=2(i);"
+			    "writer_pid=PID(i);");
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_each_process(st, process_cb, &r), 0);
@@ -281,12 +295,15 @@ static void test_round_trip(void **state)
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_each_module(st, module_cb, &r), 0);
-	assert_string_equal(r.buf, "1,/usr/bin/prog,abcd,user;2,[kernel.kallsyms],NULL,kernel;");
+	/* module 1 is process 10's exe: main, though not written as such */
+	assert_string_equal(r.buf, "1,/usr/bin/prog,abcd,user,NULL,1;"
+			    "2,[kernel.kallsyms],NULL,kernel,NULL,0;");
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_each_frame(st, frame_cb, &r), 0);
-	assert_string_equal(r.buf, "1,1,main,main.c,10,0,16;2,1,inl,inl.h,3,1,32;"
-			    "3,2,schedule,NULL,0,0,48;");
+	/* a linkage name equal to the function name is not stored */
+	assert_string_equal(r.buf, "1,1,main,_Z4mainv,main.c,10,0,16;2,1,inl,NULL,inl.h,3,1,32;"
+			    "3,2,schedule,NULL,NULL,0,0,48;");
 
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(store_each_node(st, node_cb, &r), 0);
@@ -472,20 +489,143 @@ static void test_open_truncated(void **state)
 	free(prefix);
 }
 
+
+static int count_row(void *arg, const int64_t *ints, const char *const *texts UNUSED)
+{
+	/* syscalls rows: nr, count, errors, total_ns, max_ns */
+	((int64_t *)arg)[0] += ints[1];
+	((int64_t *)arg)[1] += ints[3];
+	return 0;
+}
+
+static int anomaly_cb(void *arg, const struct store_anomaly *a)
+{
+	rows_add(arg, "%lld-%lld:%s@%s:%.2f>%.2f;", (long long)a->start_ns, (long long)a->end_ns,
+		 a->function, a->module ? a->module : "NULL", a->observed, a->baseline);
+	return 0;
+}
+
+/* Schema version 2: totals, ranges, waits per slice, anomalies, 0600. */
+static void test_version2(void **state)
+{
+	struct env *e = *state;
+	struct store_anomaly a = { 0 };
+	struct store *st;
+	struct stat sb;
+	struct sums s;
+	struct rows r;
+	int64_t w[2];
+	bool renamed;
+	char *err = NULL;
+
+	write_sample_recording(e->db);
+	assert_int_equal(stat(e->db, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	assert_int_equal(store_schema_version(st), 2);
+
+	/* totals: one row per (tid, node) however many slices */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample_total(st, KIND_CPU, 0, sample_cb, &s), 0);
+	assert_int_equal(s.rows, 2);
+	assert_int_equal(s.count[2], 8);
+	assert_int_equal(s.weight[2], 8000);
+	assert_int_equal(s.count[3], 5);
+	/* a range keeps its slices only */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample_range(st, KIND_CPU, 0, 1, 1, sample_cb, &s), 0);
+	assert_int_equal(s.count[2], 1);
+	assert_int_equal(s.count[3], 5);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample_range(st, KIND_CPU, 10, -1, 0, sample_cb, &s), 0);
+	assert_int_equal(s.count[2], 7);
+	assert_int_equal(s.count[3], 0);
+	store_free(st);
+
+	/* waits per slice, and a range over them */
+	unlink(e->db);
+	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+	assert_int_equal(store_begin(st), 0);
+	store_set_wait_slice(st, 0);
+	assert_int_equal(store_add_syscall(st, 10, 7, "poll", 2, 0, 200, 150), 0);
+	store_set_wait_slice(st, 5);
+	assert_int_equal(store_add_syscall(st, 10, 7, "poll", 3, 1, 900, 400), 0);
+	a.start_ns = 1000;
+	a.end_ns = 3000;
+	a.function = "hot";
+	a.baseline = 0.1;
+	a.observed = 0.3;
+	assert_int_equal(store_add_anomaly(st, &a), 0);
+	a.start_ns = 500;
+	a.function = "early";
+	a.module = "prog";
+	assert_int_equal(store_add_anomaly(st, &a), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	memset(w, 0, sizeof(w));
+	assert_int_equal(store_each_syscall(st, 0, count_row, w), 0);
+	assert_int_equal(w[0], 5);
+	assert_int_equal(w[1], 1100);
+	assert_true(store_set_wait_range(st, 3, -1));
+	memset(w, 0, sizeof(w));
+	assert_int_equal(store_each_syscall(st, 10, count_row, w), 0);
+	assert_int_equal(w[0], 3);
+	assert_int_equal(w[1], 900);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_anomaly(st, anomaly_cb, &r), 0);
+	assert_string_equal(r.buf, "500-3000:early@prog:0.30>0.10;1000-3000:hot@NULL:0.30>0.10;");
+	store_free(st);
+}
+
+/* A version 1 file: no totals, no slices on waits, no anomalies table. */
+static void test_version1_still_read(void **state)
+{
+	struct env *e = *state;
+	struct store *st;
+	struct sums s;
+	struct rows r;
+	char *err = NULL;
+
+	write_sample_recording(e->db);
+	sql(e->db, "DROP TABLE samples_total; DROP TABLE anomalies; DROP TABLE syscalls;"
+		   "CREATE TABLE syscalls(tid INTEGER NOT NULL, nr INTEGER NOT NULL, name TEXT,"
+		   " count INTEGER NOT NULL, errors INTEGER NOT NULL, total_ns INTEGER NOT NULL,"
+		   " max_ns INTEGER NOT NULL, PRIMARY KEY(tid, nr)) WITHOUT ROWID;"
+		   "DROP TABLE io;"
+		   "ALTER TABLE modules DROP COLUMN soname; ALTER TABLE modules DROP COLUMN main;"
+		   "ALTER TABLE frames DROP COLUMN linkage_name;"
+		   "PRAGMA user_version = 1; UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+	assert_int_equal(store_open(e->db, &st, &err), 0);
+	assert_int_equal(store_schema_version(st), 1);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_each_sample_total(st, KIND_CPU, 0, sample_cb, &s), 0);
+	assert_int_equal(s.rows, 2);
+	assert_int_equal(s.count[2], 8);
+	assert_false(store_set_wait_range(st, 1, 2));
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_anomaly(st, anomaly_cb, &r), 0);
+	assert_int_equal(r.len, 0);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_module(st, module_cb, &r), 0);
+	assert_string_equal(r.buf, "1,/usr/bin/prog,abcd,user,NULL,1;"
+			    "2,[kernel.kallsyms],NULL,kernel,NULL,0;");
+	store_free(st);
+}
+
 static void test_open_newer_schema(void **state)
 {
 	struct env *e = *state;
-	char *expect = xasprintf("'%s' has schema version 2; this hotstack reads up to 1: "
+	char *expect = xasprintf("'%s' has schema version 3; this hotstack reads up to 2: "
 				 "upgrade hotstack", e->db);
 
 	write_sample_recording(e->db);
-	sql(e->db, "PRAGMA user_version = 2");
+	sql(e->db, "PRAGMA user_version = 3");
 	expect_open_error(e->db, expect);
 
 	/* the meta copy of the version counts too */
 	unlink(e->db);
 	write_sample_recording(e->db);
-	sql(e->db, "UPDATE meta SET value = 2 WHERE key = 'schema_version'");
+	sql(e->db, "UPDATE meta SET value = 3 WHERE key = 'schema_version'");
 	expect_open_error(e->db, expect);
 	free(expect);
 }
@@ -528,8 +668,8 @@ static void killed_writer(const char *path)
 		_exit(3);
 	store_begin(st);
 	store_set_meta(st, "command", "killed");
-	store_add_module(st, 1, "/usr/bin/prog", NULL, "user");
-	store_add_frame(st, 1, 1, "main", NULL, 0, false, 0);
+	store_add_module(st, 1, "/usr/bin/prog", NULL, "user", NULL, false);
+	store_add_frame(st, 1, 1, "main", NULL, NULL, 0, false, 0);
 	store_add_node(st, 1, 0, 1, 1);
 	for (i = 0; i < 100; i++)
 		store_add_samples(st, i, 1, KIND_CPU, 1, 2, 2000);
@@ -684,6 +824,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_not_sqlite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_corrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_truncated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version1_still_read, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_table, setup, teardown),
