@@ -2,13 +2,16 @@
  * process, like eu-stack or pstack
  *
  * 1. Read what /proc says of every thread while it is left alone: name,
- *    state, the system call it is in, wchan, and when it last ran (the
- *    ptrace stop wakes blocked threads, so this must come first).
- * 2. Stop every thread with ptrace (ptrace.h), copy its registers and its
- *    whole used stack, and resume it, at most 2 ms after it stopped even
- *    if other threads have not stopped yet (--consistent: only once every
- *    thread is stopped). The stop is measured per thread and for the
- *    whole window (-v prints it).
+ *    state, the system call it is in, wchan, and when it last ran.
+ * 2. Threads asleep in the kernel (most threads of a server: in epoll_wait,
+ *    a futex, read...) are read without a stop: sp and pc from /proc, their
+ *    used stack with process_vm_readv (blocked.h). Only the others (running
+ *    or runnable) are stopped with ptrace (ptrace.h): registers and whole
+ *    used stack copied, and resumed at most 2 ms after it stopped even if
+ *    other threads have not stopped yet (--consistent: only once every
+ *    thread is stopped). --stop-all stops the sleeping ones too (their
+ *    sleep is interrupted: epoll_wait returns EINTR in the target). The
+ *    stop is measured per thread and for the whole window (-v prints it).
  * 3. Unwind the copies after the target runs again: libunwind-ptrace's
  *    unwind tables over the copies (default), or the recorder's libdw
  *    unwinder (--unwinder libdw); --live unwinds with libunwind-ptrace's own
@@ -19,17 +22,21 @@
  * "Blocked for" approximation: /proc/PID/task/TID/sched se.exec_start is
  * the scheduler clock (ms) when the thread last stopped running; "now" on
  * that clock is hotstack's own se.exec_start right after sched_yield()
- * (CLOCK_MONOTONIC drifts from it by milliseconds here). It includes any
- * earlier ptrace stop, which wakes a blocked thread for a moment.
+ * (CLOCK_MONOTONIC drifts from it by milliseconds here). A ptrace stop of a
+ * sleeping thread (--stop-all, or an earlier debugger) wakes it for a
+ * moment and restarts this count.
  *
  * JSON output (stable; members may be added, none removed or renamed):
  *   { "pid", "command", "unwinder" ("libunwind" or "libdw"), "live",
  *     "consistent",
  *     "window_ns", "rounds", "complete" (every thread unwound to its end),
+ *     "stopped_threads", "unstopped_threads" (read without a stop),
  *     "threads": [ { "tid", "name", "state" (letter), "state_name",
  *       "syscall": null or { "nr", "name" (null if unknown), "args": [6 hex
  *       strings] }, "wchan" (or null), "blocked_ns" (or null),
- *       "captured" (bool), "error" (or null), "stop_ns" (PTRACE_INTERRUPT
+ *       "captured" (bool), "stopped" (false: read asleep, without a stop;
+ *       only sp and pc were known to the unwinder), "error" (or null),
+ *       "stop_ns" (PTRACE_INTERRUPT
  *       to PTRACE_DETACH, or null), "stop_latency_ns" (PTRACE_INTERRUPT to
  *       the stop, or null: the thread was held stopped for the difference),
  *       "complete", "frames": [ { "pc" (hex string), "function", "module",
@@ -46,6 +53,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocked.h"
 #include "cmd.h"
 #include "hashmap.h"
 #include "json.h"
@@ -67,9 +75,10 @@ static const char stacks_help[] =
 	"\n"
 	"Print the stack of every thread of a live process: its name, state, the\n"
 	"system call it waits in and for how long, and every frame with function,\n"
-	"module and source line. The threads are stopped with ptrace for as short a\n"
-	"time as possible (their registers and stacks are copied) and resumed\n"
-	"before anything is unwound or printed.\n"
+	"module and source line. Threads asleep in the kernel are read as they are,\n"
+	"without a stop; running threads are stopped with ptrace for as short a time\n"
+	"as possible (their registers and stacks are copied) and resumed before\n"
+	"anything is unwound or printed.\n"
 	"\n"
 	"  -f, --format text|json    output format (default text)\n"
 	"  -v, --verbose             print how long each thread was stopped\n"
@@ -79,6 +88,8 @@ static const char stacks_help[] =
 	"                            still stopped (longer stops)\n"
 	"      --consistent          resume no thread before every thread is stopped:\n"
 	"                            one instant for the whole process (longer stops)\n"
+	"      --stop-all            stop the sleeping threads too (wakes them: a\n"
+	"                            sleeping epoll_wait returns EINTR in the target)\n"
 	"      --stack-size BYTES    copy at most this much of each stack (default\n"
 	"                            1048576; the used part of the stack is copied)\n"
 	"      --timeout MS          wait at most MS for a thread to stop (default 1000)\n"
@@ -89,7 +100,15 @@ static const char stacks_help[] =
 	"Exit status: 0 ok, 1 some thread could not be stopped or unwound to its end,\n"
 	"2 error (no such process, not permitted), 64 usage. See hotstack-stacks(1).\n";
 
-enum { OPT_UNWINDER = 256, OPT_LIVE, OPT_CONSISTENT, OPT_STACK, OPT_TIMEOUT, OPT_REPEAT };
+enum {
+	OPT_UNWINDER = 256,
+	OPT_LIVE,
+	OPT_CONSISTENT,
+	OPT_STOP_ALL,
+	OPT_STACK,
+	OPT_TIMEOUT,
+	OPT_REPEAT,
+};
 
 struct stacks_opts {
 	pid_t pid;
@@ -97,6 +116,7 @@ struct stacks_opts {
 	bool libdw;
 	bool live;
 	bool consistent;
+	bool stop_all;
 	size_t stack_max;
 	unsigned timeout_ms;
 	long repeat;
@@ -160,6 +180,7 @@ static void parse_options(int argc, char **argv, struct stacks_opts *o)
 		{ "unwinder", required_argument, NULL, OPT_UNWINDER },
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "consistent", no_argument, NULL, OPT_CONSISTENT },
+		{ "stop-all", no_argument, NULL, OPT_STOP_ALL },
 		{ "stack-size", required_argument, NULL, OPT_STACK },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
@@ -198,6 +219,9 @@ static void parse_options(int argc, char **argv, struct stacks_opts *o)
 			break;
 		case OPT_CONSISTENT:
 			o->consistent = true;
+			break;
+		case OPT_STOP_ALL:
+			o->stop_all = true;
 			break;
 		case OPT_STACK:
 			if (parse_long(optarg, 4096, 64L << 20, &v))
@@ -273,6 +297,7 @@ static double sched_now_ms(uint64_t *mono)
 
 static void read_tinfo(pid_t pid, pid_t tid, struct tinfo *ti, double now_ms, uint64_t now_mono)
 {
+	struct proc_syscall sc;
 	char *text;
 
 	memset(ti, 0, sizeof(*ti));
@@ -281,20 +306,10 @@ static void read_tinfo(pid_t pid, pid_t tid, struct tinfo *ti, double now_ms, ui
 	ti->blocked_ns = -1;
 	procfs_comm(pid, tid, ti->name, sizeof(ti->name));
 	ti->state = procfs_state(pid, tid);
-	text = task_file(pid, tid, "syscall");
-	if (text) {
-		long nr;
-		int n = sscanf(text, "%ld %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64
-				     " %" SCNx64,
-			       &nr, &ti->sys_args[0], &ti->sys_args[1], &ti->sys_args[2],
-			       &ti->sys_args[3], &ti->sys_args[4], &ti->sys_args[5]);
-
-		/* "running", "-1 sp pc" (not in a call) or "nr args... sp pc" */
-		if (n == 7 && nr >= 0) {
-			ti->have_syscall = true;
-			ti->sys_nr = nr;
-		}
-		free(text);
+	if (!procfs_syscall(pid, tid, &sc) && sc.nr >= 0) {
+		ti->have_syscall = true;
+		ti->sys_nr = sc.nr;
+		memcpy(ti->sys_args, sc.args, sizeof(ti->sys_args));
 	}
 	text = task_file(pid, tid, "wchan");
 	if (text) {
@@ -381,7 +396,7 @@ static void unwind_all(struct stacks *sx, const struct ptrace_snapshot *snap, st
 	int i;
 
 	sx->st = xcalloc((size_t)(snap->nthreads ? snap->nthreads : 1), sizeof(*sx->st));
-	if (!sx->o->libdw && !sx->o->live)
+	if (!sx->o->libdw)
 		pu = ptrace_unwinder_new(snap->pid);
 	for (i = 0; i < snap->nthreads; i++) {
 		const struct ptrace_thread *t = &snap->threads[i];
@@ -393,7 +408,7 @@ static void unwind_all(struct stacks *sx, const struct ptrace_snapshot *snap, st
 		ts->tid = t->tid;
 		if (t->result != CAPTURE_OK)
 			continue;
-		if (sx->o->live) {
+		if (sx->o->live && !t->unstopped) {
 			uint64_t idx;
 
 			if (hashmap_get(&sx->live_index, &t->tid, sizeof(t->tid), &idx)) {
@@ -509,7 +524,10 @@ static void print_thread_text(const struct ptrace_thread *t, const struct tinfo 
 			printf(", wchan %s", sanitize(buf, sizeof(buf), ti->wchan));
 	}
 	putchar('\n');
-	if (verbose && t->result == CAPTURE_OK) {
+	if (verbose && t->result == CAPTURE_OK && t->unstopped) {
+		printf("  not stopped: read asleep in the kernel; %zu bytes of stack copied\n",
+		       t->stack_size);
+	} else if (verbose && t->result == CAPTURE_OK) {
 		char lat[32], held[32];
 
 		format_duration(dur, sizeof(dur), t->stop_ns);
@@ -588,6 +606,7 @@ static void print_thread_json(struct json *j, const struct ptrace_thread *t, con
 	else
 		json_null(j, "blocked_ns");
 	json_bool(j, "captured", t->result == CAPTURE_OK);
+	json_bool(j, "stopped", t->result == CAPTURE_OK && !t->unstopped);
 	json_string(j, "error", e);
 	if (t->result == CAPTURE_OK) {
 		json_uint(j, "stop_ns", t->stop_ns);
@@ -648,7 +667,7 @@ static void record_stops(struct stacks *sx, const struct ptrace_snapshot *snap)
 	int i;
 
 	for (i = 0; i < snap->nthreads; i++) {
-		if (snap->threads[i].result != CAPTURE_OK)
+		if (snap->threads[i].result != CAPTURE_OK || snap->threads[i].unstopped)
 			continue;
 		xgrow(&sx->stops, &sx->stops_cap, sx->nstops + 1, sizeof(*sx->stops));
 		xgrow(&sx->held, &sx->held_cap, sx->nstops + 1, sizeof(*sx->held));
@@ -691,8 +710,9 @@ static void print_stop_stats(struct stacks *sx, const struct ptrace_snapshot *sn
 	format_duration(a, sizeof(a), snap->window.window_ns);
 	fprintf(stderr,
 		"%s: stopped %d threads, %s from the first interrupt to the last resume "
-		"(%d round%s)\n",
-		progname, snap->window.stopped, a, snap->rounds, snap->rounds == 1 ? "" : "s");
+		"(%d round%s); %d read asleep without a stop\n",
+		progname, snap->window.stopped, a, snap->rounds, snap->rounds == 1 ? "" : "s",
+		snap->window.unstopped);
 	fprintf(stderr, "%s: per thread, interrupt to resume: %s\n", progname,
 		stats_text(b, sizeof(b), sx->stops, sx->nstops));
 	fprintf(stderr, "%s: per thread, held stopped: %s\n", progname,
@@ -746,6 +766,7 @@ int cmd_stacks(int argc, char **argv)
 	po.whole_stack = true;
 	po.hold_us = o.consistent ? PTRACE_HOLD_ALL : HOLD_US;
 	po.timeout_ms = o.timeout_ms;
+	po.nostop = !o.stop_all;
 	if (o.live) {
 		po.live = live_unwind;
 		po.live_arg = &sx;
@@ -806,6 +827,8 @@ int cmd_stacks(int argc, char **argv)
 		json_uint(&j, "window_ns", snap.window.window_ns);
 		json_int(&j, "rounds", snap.rounds);
 		json_bool(&j, "complete", complete);
+		json_int(&j, "stopped_threads", snap.window.stopped);
+		json_int(&j, "unstopped_threads", snap.window.unstopped);
 		json_array_begin(&j, "threads");
 		for (i = 0; i < snap.nthreads; i++)
 			print_thread_json(&j, &snap.threads[i], tinfo_get(&sx, snap.threads[i].tid),
@@ -817,9 +840,10 @@ int cmd_stacks(int argc, char **argv)
 		char buf[256], dur[32];
 
 		format_duration(dur, sizeof(dur), snap.window.window_ns);
-		printf("pid %d (%s): %d thread%s, stopped for %s\n", (int)o.pid,
-		       sanitize(buf, sizeof(buf), comm), snap.nthreads, snap.nthreads == 1 ? "" : "s",
-		       dur);
+		printf("pid %d (%s): %d thread%s, %d stopped for %s, %d read asleep without a stop\n",
+		       (int)o.pid, sanitize(buf, sizeof(buf), comm), snap.nthreads,
+		       snap.nthreads == 1 ? "" : "s", snap.window.stopped, dur,
+		       snap.window.unstopped);
 		for (i = 0; i < snap.nthreads; i++) {
 			putchar('\n');
 			print_thread_text(&snap.threads[i], tinfo_get(&sx, snap.threads[i].tid),

@@ -157,6 +157,123 @@ bool procfs_exists(pid_t pid)
 	return access(path, F_OK) == 0;
 }
 
+int procfs_syscall(pid_t pid, pid_t tid, struct proc_syscall *sc)
+{
+	char path[96], *text;
+	ssize_t len;
+	int n;
+
+	memset(sc, 0, sizeof(*sc));
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	len = read_file(path, &text);
+	if (len < 0)
+		return (int)len;
+	if (!strncmp(text, "running", 7)) {
+		free(text);
+		return -EAGAIN;
+	}
+	/* "nr a0 .. a5 sp pc" in a call, "-1 sp pc" outside one */
+	n = sscanf(text,
+		   "%ld %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64 " %" SCNx64
+		   " %" SCNx64 " %" SCNx64,
+		   &sc->nr, &sc->args[0], &sc->args[1], &sc->args[2], &sc->args[3], &sc->args[4],
+		   &sc->args[5], &sc->sp, &sc->pc);
+	free(text);
+	if (n == 3 && sc->nr < 0) {
+		sc->sp = sc->args[0];
+		sc->pc = sc->args[1];
+		sc->args[0] = sc->args[1] = 0;
+		return 0;
+	}
+	return n == 9 && sc->nr >= 0 ? 0 : -EINVAL;
+}
+
+int procfs_timeslices(pid_t pid, pid_t tid, uint64_t *out)
+{
+	char path[96], *text;
+	unsigned long long run, wait, slices;
+	ssize_t len;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
+	len = read_file(path, &text);
+	if (len < 0)
+		return (int)len;
+	n = sscanf(text, "%llu %llu %llu", &run, &wait, &slices);
+	free(text);
+	if (n != 3)
+		return -EINVAL;
+	*out = slices;
+	return 0;
+}
+
+int procfs_kernel_stack(pid_t pid, pid_t tid,
+			void (*cb)(void *arg, const char *function, uint64_t offset,
+				   const char *module),
+			void *arg)
+{
+	char path[96], *text, *line, *save = NULL;
+	ssize_t len;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", (int)pid, (int)tid);
+	len = read_file(path, &text);
+	if (len < 0)
+		return (int)len;
+	/* "[<0>] ep_poll+0x2a5/0x400" or "... [module]" */
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char fn[256], mod[128] = "";
+		uint64_t off;
+
+		if (sscanf(line, "[<%*[0-9a-fx]>] %255[^+ ]+0x%" SCNx64 "/%*s [%127[^]]]", fn, &off,
+			   mod) < 2)
+			continue;
+		cb(arg, fn, off, mod);
+		n++;
+	}
+	free(text);
+	return n;
+}
+
+static void add_range(void *arg, const struct proc_map *m)
+{
+	struct proc_ranges *r = arg;
+
+	xgrow(&r->v, &r->cap, 2 * (r->n + 1), sizeof(*r->v));
+	r->v[2 * r->n] = m->start;
+	r->v[2 * r->n + 1] = m->end;
+	r->n++;
+}
+
+int procfs_read_ranges(pid_t pid, struct proc_ranges *r)
+{
+	memset(r, 0, sizeof(*r));
+	return procfs_read_maps(pid, add_range, r);
+}
+
+uint64_t procfs_range_end(const struct proc_ranges *r, uint64_t addr)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (addr < r->v[2 * mid])
+			hi = mid;
+		else if (addr >= r->v[2 * mid + 1])
+			lo = mid + 1;
+		else
+			return r->v[2 * mid + 1];
+	}
+	return 0;
+}
+
+void procfs_ranges_release(struct proc_ranges *r)
+{
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
 /* "0100007F:1F90" (IPv4) or 32 hex digits + port (IPv6) -> "addr:port". */
 static void format_inet(const char *hex, char *out, size_t size)
 {

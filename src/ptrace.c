@@ -20,6 +20,7 @@
 #include <libunwind-ptrace.h>
 #include <sys/auxv.h>
 
+#include "blocked.h"
 #include "procfs.h"
 #include "ptrace.h"
 #include "util.h"
@@ -118,41 +119,6 @@ static void wait_sigchld(uint64_t ns)
 	sigtimedwait(&set, NULL, &ts);
 }
 
-/* ---- stack bounds from /proc/PID/maps ---- */
-
-struct ranges {
-	uint64_t *v;	/* start, end pairs, sorted */
-	size_t n, cap;
-};
-
-static void add_range(void *arg, const struct proc_map *m)
-{
-	struct ranges *r = arg;
-
-	xgrow(&r->v, &r->cap, 2 * (r->n + 1), sizeof(*r->v));
-	r->v[2 * r->n] = m->start;
-	r->v[2 * r->n + 1] = m->end;
-	r->n++;
-}
-
-/* End of the mapping holding addr, or 0. */
-static uint64_t range_end(const struct ranges *r, uint64_t addr)
-{
-	size_t lo = 0, hi = r->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (addr < r->v[2 * mid])
-			hi = mid;
-		else if (addr >= r->v[2 * mid + 1])
-			lo = mid + 1;
-		else
-			return r->v[2 * mid + 1];
-	}
-	return 0;
-}
-
 /* ---- threads left seized (did not stop in time) ---- */
 
 struct pending {
@@ -182,7 +148,7 @@ struct capture {
 	pid_t pid;
 	bool own_child;		/* pid is hotstack's child: never reap it */
 	const struct ptrace_opts *o;
-	struct ranges maps;
+	struct proc_ranges maps;
 	struct ptrace_thread *th;
 	enum slot_state *state;
 	uint64_t *t_interrupt;
@@ -192,6 +158,7 @@ struct capture {
 	int n;
 	uint64_t first, last;	/* window */
 	int stopped;
+	int unstopped;		/* read without a stop (o->nostop) */
 };
 
 /* The thread exited: reap it if that is ours to do. A traced thread that
@@ -244,23 +211,9 @@ static int poll_stop(pid_t pid, pid_t tid, bool own_child, int *sig)
 /* Times the thread was put on a CPU (schedstat field 3), or UINT64_MAX. */
 static uint64_t timeslices(pid_t pid, pid_t tid)
 {
-	char path[80], buf[96];
-	unsigned long long run, wait, slices;
-	ssize_t n;
-	int fd;
+	uint64_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return UINT64_MAX;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return UINT64_MAX;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu %llu", &run, &wait, &slices) != 3)
-		return UINT64_MAX;
-	return slices;
+	return procfs_timeslices(pid, tid, &n) ? UINT64_MAX : n;
 }
 
 /* The CPU the thread last ran on (stat field 39), or -1. */
@@ -309,23 +262,14 @@ static void regs_from_user(const struct user_regs_struct *u, uint64_t *r)
 	r[16] = u->rip;
 }
 
-static void copy_stack(struct capture *c, struct ptrace_thread *t)
+size_t ptrace_read_stack(struct ptrace_thread *t, size_t want)
 {
-	uint64_t sp = t->regs[7], end;
-	size_t want = c->o->stack_max;
 	struct iovec local, remote;
 	ssize_t got;
 
 	t->stack_size = 0;
-	t->stack_end = 0;
 	if (!want)
-		return;
-	if (c->o->whole_stack && c->maps.n) {
-		end = range_end(&c->maps, sp);
-		t->stack_end = end;
-		if (end && end - sp < want)
-			want = (size_t)(end - sp);
-	}
+		return 0;
 	if (t->stack_cap < want) {
 		free(t->stack);
 		t->stack = xmalloc(want);
@@ -333,11 +277,27 @@ static void copy_stack(struct capture *c, struct ptrace_thread *t)
 	}
 	local.iov_base = t->stack;
 	local.iov_len = want;
-	remote.iov_base = (void *)(uintptr_t)sp;
+	remote.iov_base = (void *)(uintptr_t)t->regs[7];
 	remote.iov_len = want;
 	/* a short count where the stack mapping ends is normal */
 	got = process_vm_readv(t->tid, &local, 1, &remote, 1, 0);
 	t->stack_size = got > 0 ? (size_t)got : 0;
+	return t->stack_size;
+}
+
+static void copy_stack(struct capture *c, struct ptrace_thread *t)
+{
+	uint64_t sp = t->regs[7], end;
+	size_t want = c->o->stack_max;
+
+	t->stack_end = 0;
+	if (c->o->whole_stack && c->maps.n) {
+		end = procfs_range_end(&c->maps, sp);
+		t->stack_end = end;
+		if (end && end - sp < want)
+			want = (size_t)(end - sp);
+	}
+	ptrace_read_stack(t, want);
 }
 
 /* Copies a stopped thread and lets it go. */
@@ -401,7 +361,18 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 		t->stop_ns = t->stop_latency_ns = 0;
 		t->orig_rax = (uint64_t)-1;
 		t->on_cpu = false;
+		t->unstopped = false;
 		c->state[i] = SLOT_IDLE;
+		/* asleep in the kernel: read it as it is, without a stop */
+		if (c->o->nostop &&
+		    !blocked_read(c->pid, t->tid, c->o->whole_stack ? &c->maps : NULL,
+				  c->o->stack_max, t, NULL)) {
+			c->unstopped++;
+			c->state[i] = SLOT_DONE;
+			continue;
+		}
+		t->unstopped = false;
+		t->result = CAPTURE_FAILED;
 		if (ptrace(PTRACE_SEIZE, t->tid, NULL, NULL)) {
 			int e = errno;
 
@@ -530,7 +501,7 @@ int ptrace_capture(pid_t pid, const pid_t *tids, int n, const struct ptrace_opts
 	c.slices = xcalloc((size_t)n, sizeof(*c.slices));
 	c.on_our_cpu = xcalloc((size_t)n, sizeof(*c.on_our_cpu));
 	if (o->whole_stack)
-		procfs_read_maps(pid, add_range, &c.maps);
+		procfs_read_ranges(pid, &c.maps);
 	c.rt_wakeup = prio_is_rt();
 
 	signals_block(&save);
@@ -550,20 +521,21 @@ int ptrace_capture(pid_t pid, const pid_t *tids, int n, const struct ptrace_opts
 	w->start = c.first;
 	w->window_ns = c.last > c.first ? c.last - c.first : 0;
 	w->stopped = c.stopped;
+	w->unstopped = c.unstopped;
 	free(c.state);
 	free(c.t_interrupt);
 	free(c.slices);
 	free(c.on_our_cpu);
-	free(c.maps.v);
-	if (!c.stopped && first_err) {
+	procfs_ranges_release(&c.maps);
+	if (!c.stopped && !c.unstopped && first_err) {
 		for (i = 0; i < n; i++)
 			if (th[i].result != CAPTURE_FAILED && th[i].result != CAPTURE_GONE)
 				return 0;
 		return first_err;
 	}
-	if (!c.stopped && n > 0 && !procfs_exists(pid))
+	if (!c.stopped && !c.unstopped && n > 0 && !procfs_exists(pid))
 		return -ESRCH;
-	return c.stopped;
+	return c.stopped + c.unstopped;
 }
 
 void ptrace_thread_release(struct ptrace_thread *t)
@@ -655,7 +627,7 @@ int ptrace_snapshot(pid_t pid, const struct ptrace_opts *o, struct ptrace_snapsh
 			snap->nthreads += nfresh;
 			break;
 		}
-		if (r > 0) {
+		if (r > 0 && w.stopped) {
 			uint64_t end = w.start + w.window_ns,
 				 old_end = snap->window.start + snap->window.window_ns;
 
@@ -665,6 +637,9 @@ int ptrace_snapshot(pid_t pid, const struct ptrace_opts *o, struct ptrace_snapsh
 				end = old_end;
 			snap->window.window_ns = end - snap->window.start;
 			snap->window.stopped += w.stopped;
+		}
+		if (r > 0) {
+			snap->window.unstopped += w.unstopped;
 			total += r;
 		}
 		/* drop threads that were gone before they could be stopped */

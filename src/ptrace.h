@@ -78,6 +78,10 @@ struct ptrace_thread {
 	 * favour preemption points under CPU contention. */
 	bool on_cpu;
 	uint64_t stop_ns;		/* PTRACE_INTERRUPT to PTRACE_DETACH */
+	/* Read without a stop while it slept in the kernel (ptrace_opts.nostop,
+	 * blocked.h): regs hold sp and pc only, the others are 0 (unknown);
+	 * stop_ns and stop_latency_ns are 0. */
+	bool unstopped;
 };
 
 struct ptrace_opts {
@@ -111,6 +115,12 @@ struct ptrace_opts {
 	 * system call (measured: a loop calling clock_gettime(CPUTIME) once a
 	 * millisecond then had 19% of its samples in that call). */
 	bool check_on_cpu;
+	/* Threads asleep in the kernel (in a system call, a page fault, or
+	 * stopped) are read without being seized or stopped (blocked.h), each
+	 * right before it would be seized: only running threads are stopped.
+	 * A thread that enters the kernel in the few microseconds between that
+	 * check and its PTRACE_INTERRUPT is still stopped there. */
+	bool nostop;
 	/* Called for each stopped thread after its copy and before its detach,
 	 * e.g. to unwind it live with ptrace_unwind_live(); may be NULL. */
 	void (*live)(void *arg, struct ptrace_thread *t);
@@ -121,6 +131,7 @@ struct ptrace_window {
 	uint64_t start;		/* CLOCK_MONOTONIC of the first PTRACE_INTERRUPT */
 	uint64_t window_ns;	/* first PTRACE_INTERRUPT to last PTRACE_DETACH */
 	int stopped;		/* threads stopped and resumed */
+	int unstopped;		/* threads read without a stop (nostop) */
 };
 
 /*
@@ -135,6 +146,10 @@ struct ptrace_window {
 int ptrace_capture(pid_t pid, const pid_t *tids, int n, const struct ptrace_opts *o,
 		   struct ptrace_thread *th, struct ptrace_window *w);
 void ptrace_thread_release(struct ptrace_thread *t);
+/* Copies want bytes of t's stack from regs[7] (sp) into t->stack (grown as
+ * needed) with process_vm_readv; fewer where the memory ends. Sets and
+ * returns t->stack_size. */
+size_t ptrace_read_stack(struct ptrace_thread *t, size_t want);
 
 /*
  * Releases threads left seized by an earlier capture (CAPTURE_TIMEOUT):

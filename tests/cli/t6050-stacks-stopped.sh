@@ -1,8 +1,8 @@
 #!/bin/sh
 # targets in odd states: a process stopped with SIGSTOP stays stopped (and
 # its stacks are still taken); a thread that cannot stop (the parent of a
-# vfork, in uninterruptible sleep) is reported, exit 1, and resumes normally
-# afterwards; a signal pending at the stop is delivered, not lost
+# vfork, in uninterruptible sleep) is read without a stop, or with
+# --stop-all reported, exit 1, and resumes normally afterwards; a signal pending at the stop is delivered, not lost
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -26,13 +26,21 @@ bg "$TESTPROGS/blocker" vfork 2
 vf=$BG
 sleep 0.3
 [ "$(proc_state "$vf")" = D ] || echo "note: the vfork parent is $(proc_state "$vf"), not D"
+# asleep in the kernel, it is read without a stop: a whole stack
 hs stacks "$vf" --timeout 300 --format json
-echo "vfork parent: rc=$RC, $(jq -c '[.threads[] | {tid, state, error}]' "$T/out")"
+echo "vfork parent: rc=$RC, $(jq -c '[.threads[] | {tid, state, stopped, complete, error}]' "$T/out")"
+[ "$RC" -eq 0 ] || fail "the vfork parent read asleep: exit $RC: $(cat "$T/err")"
+jq -e '.threads[0] | .stopped == false and .complete' "$T/out" >/dev/null ||
+	fail "the vfork parent was not read whole without a stop"
+jq -r '.threads[0].frames[].function' "$T/out" | grep -qx main || fail "the vfork parent's stack has no main"
+# --stop-all must stop it, and it cannot stop
+hs stacks "$vf" --timeout 300 --format json --stop-all
+echo "vfork parent, --stop-all: rc=$RC, $(jq -c '[.threads[] | {tid, state, error}]' "$T/out")"
 [ "$RC" -eq 1 ] || fail "a thread that cannot stop: expected exit 1, got $RC: $(cat "$T/err")"
 jq -e '.threads[0].error | test("did not stop")' "$T/out" >/dev/null ||
 	fail "the thread that did not stop is not reported"
 wait "$vf" || fail "the vfork parent did not resume normally"
-pass "a thread that does not stop is reported and resumes"
+pass "a thread that does not stop is read asleep, or reported, and resumes"
 
 # SIGUSR1 sent while snapshots run: blocker has no handler, so each one
 # ends it; with the signal lost at a stop it would live on

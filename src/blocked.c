@@ -1,0 +1,172 @@
+/* blocked.c - the stack of a thread asleep in the kernel, read without
+ * stopping it (see blocked.h) */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blocked.h"
+#include "hashmap.h"
+#include "util.h"
+
+int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t stack_max,
+		 struct ptrace_thread *t, struct proc_syscall *sc)
+{
+	struct proc_syscall first, again;
+	uint64_t before, after;
+	bool have_slices;
+	size_t want = stack_max;
+	int err;
+
+	have_slices = procfs_timeslices(pid, tid, &before) == 0;
+	err = procfs_syscall(pid, tid, &first);
+	if (err)
+		return err;
+	t->tid = tid;
+	t->result = CAPTURE_FAILED;
+	t->err = 0;
+	t->signal = 0;
+	memset(t->regs, 0, sizeof(t->regs));
+	t->regs[7] = first.sp;
+	t->regs[16] = first.pc;
+	if (first.nr >= 0) {
+		/* the argument registers of the x86_64 system call ABI hold
+		 * the arguments, rcx the return pc (DWARF numbering); __vfork
+		 * keeps its return address in rdi */
+		t->regs[0] = (uint64_t)first.nr;
+		t->regs[5] = first.args[0];	/* rdi */
+		t->regs[4] = first.args[1];	/* rsi */
+		t->regs[1] = first.args[2];	/* rdx */
+		t->regs[10] = first.args[3];	/* r10 */
+		t->regs[8] = first.args[4];	/* r8 */
+		t->regs[9] = first.args[5];	/* r9 */
+		t->regs[2] = first.pc;		/* rcx */
+	}
+	t->orig_rax = (uint64_t)first.nr;
+	t->on_cpu = false;
+	t->stop_ns = t->stop_latency_ns = 0;
+	t->unstopped = true;
+	t->stack_end = maps ? procfs_range_end(maps, first.sp) : 0;
+	if (t->stack_end && t->stack_end - first.sp < want)
+		want = (size_t)(t->stack_end - first.sp);
+	ptrace_read_stack(t, want);
+	t->time = monotonic_ns();
+	/* it must not have run meanwhile: same turns on a CPU, same call */
+	if (have_slices && (procfs_timeslices(pid, tid, &after) || after != before))
+		return -EAGAIN;
+	err = procfs_syscall(pid, tid, &again);
+	if (err)
+		return err;
+	if (again.nr != first.nr || again.sp != first.sp || again.pc != first.pc)
+		return -EAGAIN;
+	if (!t->stack_size)
+		return procfs_exists(pid) ? -EFAULT : -ESRCH;
+	t->result = CAPTURE_OK;
+	if (sc)
+		*sc = first;
+	return 0;
+}
+
+/* ---- blocked_each: every sleeping thread of a process, for the recorder ---- */
+
+struct kframe {
+	char *name;
+	uint64_t offset;
+};
+
+struct one {
+	struct ptrace_thread t;
+	struct kframe k[BLOCKED_MAX_KFRAMES];
+	int nk;
+};
+
+static void add_kframe(void *arg, const char *function, uint64_t offset, const char *module UNUSED)
+{
+	struct one *o = arg;
+
+	if (o->nk >= BLOCKED_MAX_KFRAMES)
+		return;
+	o->k[o->nk].name = xstrdup(function);
+	o->k[o->nk].offset = offset;
+	o->nk++;
+}
+
+/* Addresses of the kernel functions named in names (value: UINT64_MAX
+ * until found), in one pass over /proc/kallsyms. */
+static void resolve_kallsyms(struct hashmap *names)
+{
+	char *text, *line, *save = NULL;
+
+	if (read_file("/proc/kallsyms", &text) < 0)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char type, name[256];
+		uint64_t addr, have;
+
+		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3 || !addr ||
+		    !strchr("tTwW", type))
+			continue;
+		if (hashmap_get(names, name, strlen(name), &have) && have == UINT64_MAX)
+			hashmap_put(names, name, strlen(name), addr);
+	}
+	free(text);
+}
+
+int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct sampler_event *ev),
+		 void *arg)
+{
+	struct proc_ranges maps;
+	struct hashmap names;
+	struct one *all;
+	pid_t *tids;
+	int n, i, j, nall = 0;
+
+	n = procfs_list_tasks(pid, &tids);
+	if (n <= 0)
+		return n;
+	procfs_read_ranges(pid, &maps);
+	hashmap_init(&names);
+	all = xcalloc((size_t)n, sizeof(*all));
+	for (i = 0; i < n; i++) {
+		struct one *o = &all[nall];
+
+		if (blocked_read(pid, tids[i], &maps, BLOCKED_STACK_MAX, &o->t, NULL)) {
+			ptrace_thread_release(&o->t);
+			continue;
+		}
+		if (kernel && procfs_kernel_stack(pid, tids[i], add_kframe, o) > 0)
+			for (j = 0; j < o->nk; j++)
+				hashmap_put(&names, o->k[j].name, strlen(o->k[j].name), UINT64_MAX);
+		nall++;
+	}
+	if (names.count)
+		resolve_kallsyms(&names);
+	for (i = 0; i < nall; i++) {
+		struct one *o = &all[i];
+		uint64_t kchain[BLOCKED_MAX_KFRAMES], addr;
+		struct sampler_event ev;
+		int nk = 0;
+
+		for (j = 0; j < o->nk; j++) {
+			if (hashmap_get(&names, o->k[j].name, strlen(o->k[j].name), &addr) &&
+			    addr != UINT64_MAX)
+				kchain[nk++] = addr + o->k[j].offset;
+			free(o->k[j].name);
+		}
+		ptrace_thread_event(&o->t, pid, 0, &ev);
+		ev.type = SEV_SWITCH_OUT;
+		ev.sample.prev_state = 1;	/* TASK_INTERRUPTIBLE: blocked */
+		ev.sample.nkchain = nk;
+		ev.sample.kchain = kchain;
+		cb(arg, &ev);
+		ptrace_thread_release(&o->t);
+	}
+	hashmap_release(&names);
+	procfs_ranges_release(&maps);
+	free(all);
+	free(tids);
+	return nall;
+}
