@@ -87,8 +87,10 @@ int main(int argc, char **argv)
 		return finish_stdout(EXIT_OK);
 	}
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(argv[1], commands[i].name))
+		if (!strcmp(argv[1], commands[i].name)) {
+			usage_command = commands[i].name;
 			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
+		}
 	fprintf(stderr, "%s: '%s' is not a hotstack command; see 'hotstack --help'\n", progname,
 		sanitized(argv[1]));
 	return EXIT_USAGE;

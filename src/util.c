@@ -113,6 +113,8 @@ void die(const char *fmt, ...)
 	_exit(EXIT_ERROR);
 }
 
+const char *usage_command;
+
 void die_usage(const char *fmt, ...)
 {
 	va_list ap;
@@ -120,7 +122,10 @@ void die_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("", fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
+	if (usage_command)
+		fprintf(stderr, "%s: try '%s %s --help'\n", progname, progname, usage_command);
+	else
+		fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
 	fflush(stdout);
 	_exit(EXIT_USAGE);
 }

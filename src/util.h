@@ -43,6 +43,10 @@ extern const char *progname;
 extern int verbose;
 
 void die(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
+/* The subcommand being run (set by main before dispatch), or NULL: usage
+ * errors point to 'hotstack COMMAND --help' when it is set. */
+extern const char *usage_command;
+/* A usage error: one line, then where the help is; exits EXIT_USAGE. */
 void die_usage(const char *fmt, ...) ATTR_PRINTF(1, 2) ATTR_NORETURN;
 void error(const char *fmt, ...) ATTR_PRINTF(1, 2);
 void warn(const char *fmt, ...) ATTR_PRINTF(1, 2);
