@@ -60,6 +60,9 @@ static const char diff_usage[] =
 	"                          units done by each recording before and after\n"
 	"      --total             compare total (inclusive) time instead of self time\n"
 	"      --stacks            also compare call paths\n"
+	"      --map OLD=NEW       pair module OLD (before) with module NEW (after), by\n"
+	"                          file name or path; main executables and libraries\n"
+	"                          of the same soname pair without it\n"
 	"      --min-effect PCT    changes under PCT% are never a verdict (default 5)\n"
 	"      --fail-on-regression PCT\n"
 	"                          exit 1 if the total or a function got slower by more\n"
@@ -82,6 +85,7 @@ static const char diff_usage[] =
 
 enum {
 	OPT_TOTAL = 256, OPT_STACKS, OPT_MIN_EFFECT, OPT_FAIL, OPT_SEED, OPT_PER, OPT_RUN_NOISE,
+	OPT_MAP,
 };
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT };
@@ -98,6 +102,8 @@ struct diff_cmd {
 	long limit;
 	enum format format;
 	double fail_pct;	/* < 0: no gate */
+	char **map_old, **map_new;	/* --map OLD=NEW */
+	size_t nmaps;
 };
 
 /* One side's loaded recordings. */
@@ -165,6 +171,21 @@ static void parse_per(struct diff_cmd *c, const char *s)
 	c->opts.unit = DIFF_PER_WORK;
 }
 
+/* --map OLD=NEW: two module names or paths, neither empty. */
+static void parse_map(struct diff_cmd *c, const char *s)
+{
+	const char *eq = strchr(s, '=');
+
+	if (!eq || eq == s || !eq[1] || strchr(eq + 1, '='))
+		die_usage("diff: --map wants OLD=NEW, two module file names or paths, not '%s'",
+			  sanitized(s));
+	c->map_old = xrealloc(c->map_old, (c->nmaps + 1) * sizeof(*c->map_old));
+	c->map_new = xrealloc(c->map_new, (c->nmaps + 1) * sizeof(*c->map_new));
+	c->map_old[c->nmaps] = xstrndup(s, (size_t)(eq - s));
+	c->map_new[c->nmaps] = xstrdup(eq + 1);
+	c->nmaps++;
+}
+
 static void add_file(struct diff_cmd *c, int side, const char *f)
 {
 	c->files[side] = xrealloc(c->files[side], (c->nfiles[side] + 1) * sizeof(char *));
@@ -220,6 +241,7 @@ static void parse_args(int argc, char **argv, struct diff_cmd *c)
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "per", required_argument, NULL, OPT_PER },
 		{ "run-noise", required_argument, NULL, OPT_RUN_NOISE },
+		{ "map", required_argument, NULL, OPT_MAP },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "module", required_argument, NULL, 'm' },
 		{ "limit", required_argument, NULL, 'n' },
@@ -258,6 +280,9 @@ static void parse_args(int argc, char **argv, struct diff_cmd *c)
 			break;
 		case OPT_RUN_NOISE:
 			c->opts.run_noise = parse_pct("--run-noise", optarg);
+			break;
+		case OPT_MAP:
+			parse_map(c, optarg);
 			break;
 		case 'k':
 			c->filter.kind = profile_kind_from_name(optarg);
@@ -408,6 +433,28 @@ static char *program_of(const struct profile *p)
 	return xstrndup(base, (size_t)(end - base));
 }
 
+/*
+ * Renamed builds of one program (./v1 and ./v2) pair their main executables;
+ * they are different programs when fewer than half of the functions of
+ * the main executables with self time have it on both sides.
+ */
+static bool programs_differ(const struct diff_result *res, const char *a, const char *b)
+{
+	char *both = xasprintf("%s->%s", a, b);
+	size_t i, common = 0, all = 0;
+
+	for (i = 0; i < res->nrows; i++) {
+		const struct diff_row *r = &res->rows[i];
+
+		if (strcmp(r->module, a) && strcmp(r->module, b) && strcmp(r->module, both))
+			continue;
+		all++;
+		common += (r->samples_before && r->samples_after) || r->by_total;
+	}
+	free(both);
+	return common * 2 < all || !all;
+}
+
 static void collect_warnings(const struct diff_cmd *c, const struct side sides[2],
 			     const struct diff_result *res, struct warnings *w)
 {
@@ -420,10 +467,10 @@ static void collect_warnings(const struct diff_cmd *c, const struct side sides[2
 		for (i = 0; i < sides[s].n && !differ; i++) {
 			char *prog = program_of(sides[s].p[i]);
 
-			if (strcmp(prog, first)) {
+			if (strcmp(prog, first) && programs_differ(res, first, prog)) {
 				add_warning(w, xasprintf("the recordings are of different programs "
-							 "('%s' and '%s'): functions are matched by "
-							 "name and module file name", first, prog));
+							 "('%s' and '%s'): their main executables "
+							 "have few functions in common", first, prog));
 				differ = true;
 			}
 			free(prog);
@@ -548,7 +595,10 @@ static bool row_shown_always(const struct diff_row *r, double fail_pct)
 	return r->verdict == DIFF_GONE || (fail_pct >= 0 && diff_row_regressed(r, fail_pct));
 }
 
-static void row_texts(const struct diff_row *r, const struct diff_result *res, char cells[6][64])
+#define NCOLS 7
+
+static void row_texts(const struct diff_row *r, const struct diff_result *res,
+		      char cells[NCOLS][64])
 {
 	fmt_pct(cells[0], 64, r->delta_pct);
 	fmt_interval(cells[1], 64, r);
@@ -557,6 +607,7 @@ static void row_texts(const struct diff_row *r, const struct diff_result *res, c
 	snprintf(cells[4], 64, "%llu->%llu", (unsigned long long)r->samples_before,
 		 (unsigned long long)r->samples_after);
 	snprintf(cells[5], 64, "%.1f%%->%.1f%%", r->share_before, r->share_after);
+	fmt_pct(cells[6], 64, r->total_pct);
 }
 
 #define NAME_WIDTH_MAX 60
@@ -564,15 +615,17 @@ static void row_texts(const struct diff_row *r, const struct diff_result *res, c
 static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		       const struct diff_row *rows, size_t n, const char *what)
 {
-	size_t i, shown = 0, hidden = 0, wc[6] = { 6, 8, 6, 5, 7, 5 }, fw = 8, mw = 6, k;
-	const char *head[6] = {
-		"change", "interval", "before", "after", "samples", "share",
+	size_t i, shown = 0, hidden = 0, wc[NCOLS] = { 6, 8, 6, 5, 7, 5, 5 }, fw = 8, mw = 6, k;
+	const char *head[NCOLS] = {
+		"change", "interval", "before", "after", "samples", "share", "total",
 	};
 	bool calls = !strcmp(what, "system call") || !strcmp(what, "file or socket");
+	/* function rows of a self comparison show the change of total time too */
+	size_t ncols = !strcmp(what, "function") && res->total_change ? 7 : 6;
 
 	if (calls)
 		head[4] = "calls";
-	char cells[6][64], name[4096], mod[4096], note[128];
+	char cells[NCOLS][64], name[4096], mod[4096], note[128];
 	bool *show = xcalloc(n ? n : 1, sizeof(*show));
 
 	for (i = 0; i < n; i++) {
@@ -584,7 +637,7 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		}
 		shown++;
 		row_texts(&rows[i], res, cells);
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < ncols; k++)
 			if (strlen(cells[k]) > wc[k])
 				wc[k] = strlen(cells[k]);
 		k = text_width(sanitize(name, sizeof(name), rows[i].name));
@@ -595,7 +648,7 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 			mw = k;
 	}
 	printf("\n%-12s ", "verdict");
-	for (k = 0; k < 6; k++)
+	for (k = 0; k < ncols; k++)
 		printf("%*s  ", (int)wc[k], head[k]);
 	print_padded(what, fw + 2);
 	puts(!strcmp(what, "function") ? "module" : !strcmp(what, "file or socket") ? "kind" : "");
@@ -606,7 +659,7 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 			continue;
 		row_texts(r, res, cells);
 		printf("%-12s ", diff_verdict_name(r->verdict));
-		for (k = 0; k < 6; k++)
+		for (k = 0; k < ncols; k++)
 			printf("%*s  ", (int)wc[k], cells[k]);
 		sanitize(name, sizeof(name), r->name);
 		note[0] = '\0';
@@ -615,6 +668,9 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		else if (r->verdict == DIFF_SAME && !isnan(r->ci_low) &&
 			 (r->ci_low > c->opts.min_effect || r->ci_high < -c->opts.min_effect))
 			snprintf(note, sizeof(note), "moved with the whole profile");
+		else if (r->by_total)
+			snprintf(note, sizeof(note), "self time moved into callees: verdict of "
+				 "total time");
 		if (c->fail_pct >= 0 && diff_row_regressed(r, c->fail_pct))
 			snprintf(note, sizeof(note), "REGRESSION beyond %g%%", c->fail_pct);
 		if (*r->module || *note)
@@ -706,8 +762,12 @@ static void json_num(struct json *j, const char *key, double v, int decimals)
 		json_null(j, key);
 }
 
-/* What a row's values measure, for the names of its members. */
-enum row_measure { MEASURE_SELF, MEASURE_TOTAL, MEASURE_SYSCALL, MEASURE_IO };
+/* What a row's values measure, for the names of its members: self and
+ * total rows; self rows that carry the change of total time too; system
+ * calls; I/O. */
+enum row_measure {
+	MEASURE_SELF, MEASURE_TOTAL, MEASURE_SELF_AND_TOTAL, MEASURE_SYSCALL, MEASURE_IO,
+};
 
 static void json_row(struct json *j, const char *key, const struct diff_row *r,
 		     const struct diff_cmd *c, enum row_measure m)
@@ -745,6 +805,13 @@ static void json_row(struct json *j, const char *key, const struct diff_row *r,
 		json_num(j, "self_after", total ? r->other_after : r->after, 9);
 		json_num(j, "total_before", total ? r->before : r->other_before, 9);
 		json_num(j, "total_after", total ? r->after : r->other_after, 9);
+	}
+	if (m == MEASURE_SELF_AND_TOTAL) {
+		json_num(j, "total_delta_pct", r->total_pct, 2);
+		json_num(j, "total_ci_low", r->total_low, 2);
+		json_num(j, "total_ci_high", r->total_high, 2);
+		json_string(j, "total_verdict", diff_verdict_name(r->total_verdict));
+		json_bool(j, "verdict_from_total", r->by_total);
 	}
 	json_num(j, "p", r->p, 6);
 	json_num(j, "q", r->q, 6);
@@ -805,7 +872,8 @@ static void print_json(const struct diff_cmd *c, const struct diff_result *res,
 	json_side(&j, "before", c, 0, res);
 	json_side(&j, "after", c, 1, res);
 	json_row(&j, "total", &res->total, c, measure);
-	json_rows(&j, "rows", res->rows, res->nrows, c, measure);
+	json_rows(&j, "rows", res->rows, res->nrows, c,
+		  res->total_change ? MEASURE_SELF_AND_TOTAL : measure);
 	if (c->opts.stacks)
 		json_rows(&j, "stacks", res->stacks, res->nstacks, c, MEASURE_SELF);
 	if (res->nsyscalls)
@@ -959,6 +1027,11 @@ int cmd_diff(int argc, char **argv)
 	d = diff_new();
 	if (!c.kind_given)
 		doff = diff_new();
+	for (i = 0; i < c.nmaps; i++) {
+		diff_map_module(d, c.map_old[i], c.map_new[i]);
+		if (doff)
+			diff_map_module(doff, c.map_old[i], c.map_new[i]);
+	}
 	load_sides(&c, sides, d, doff);
 	if (!c.unit_given) {
 		c.opts.unit = DIFF_PER_RUN;
@@ -988,10 +1061,11 @@ int cmd_diff(int argc, char **argv)
 	case FORMAT_TEXT:
 		print_side(&c, &sides[0], 0, res);
 		print_side(&c, &sides[1], 1, res);
-		printf("compared: %s %s time %s; %g%% intervals; FDR %g%%; changes under %g%% "
+		printf("compared: %s %s time %s%s; %g%% intervals; FDR %g%%; changes under %g%% "
 		       "are never a verdict\n", c.opts.total ? "total" : "self",
 		       c.filter.kind == KIND_CPU ? "CPU" : profile_kind_name(c.filter.kind),
-		       unit_text(&c), 100 * (1 - c.opts.alpha), 100 * c.opts.alpha,
+		       unit_text(&c), res->total_change ? " (column total: the change of total "
+		       "time)" : "", 100 * (1 - c.opts.alpha), 100 * c.opts.alpha,
 		       c.opts.min_effect);
 		printf("run-to-run noise: %g%% assumed%s\n", c.opts.run_noise,
 		       res->side[0].runs > 1 || res->side[1].runs > 1 ?
@@ -1041,5 +1115,11 @@ int cmd_diff(int argc, char **argv)
 		free(c.files[s]);
 		free(c.work[s]);
 	}
+	for (i = 0; i < c.nmaps; i++) {
+		free(c.map_old[i]);
+		free(c.map_new[i]);
+	}
+	free(c.map_old);
+	free(c.map_new);
 	return regressions ? EXIT_PARTIAL : EXIT_OK;
 }

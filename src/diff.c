@@ -1,10 +1,10 @@
 /* diff.c - compare recordings: the paired model and its statistics
  *
- * Data. Every row (a function, matched by name and module basename; a call
- * path, matched by its folded string; the total) is a key. A run keeps one
- * cell per (key, time slice) that has samples, with the self and total
- * weight and count of the key in that slice, plus the per-slice total of the
- * run. Recordings longer than DIFF_MAX_SLICES slices are cut into that many
+ * Data. Every row (a function, matched by name and module: see
+ * module_matches(); a call path, matched by its folded string; the total) is
+ * a key. A run keeps one cell per (key, time slice) that has samples, with
+ * the self and total weight and count of the key in that slice, plus the
+ * per-slice total of the run. Recordings longer than DIFF_MAX_SLICES slices are cut into that many
  * equal groups of consecutive slices.
  *
  * Estimate. A run's value of a key is scale * sum_s x_s, with scale 1 (per
@@ -58,8 +58,14 @@
 enum key_type { KEY_FUNC, KEY_STACK, KEY_SYSCALL, KEY_IO };
 
 struct key {
-	char *name, *module;
+	char *name;
+	char *module;		/* for display: "v1->v2" when paired across names */
 	enum key_type type;
+};
+
+/* A --map OLD=NEW pair of modules. */
+struct module_map {
+	char *old, *new;
 };
 
 struct cell {
@@ -99,6 +105,8 @@ struct diff {
 	struct hashmap key_map;
 	struct run **runs;
 	size_t nruns, cap_runs;
+	struct module_map *maps;
+	size_t nmaps;
 };
 
 struct diff *diff_new(void)
@@ -134,31 +142,190 @@ void diff_free(struct diff *d)
 	for (i = 0; i < d->nruns; i++)
 		run_free(d->runs[i]);
 	free(d->runs);
+	for (i = 0; i < d->nmaps; i++) {
+		free(d->maps[i].old);
+		free(d->maps[i].new);
+	}
+	free(d->maps);
 	free(d);
 }
 
 /* ---- building --------------------------------------------------------- */
 
-static uint32_t intern_key(struct diff *d, enum key_type type, const char *name,
-			   const char *module)
+/*
+ * The key of (type, name, match): match is what pairs modules across the
+ * sides (see module_match()), shown is the module's name for display. A
+ * function seen under two shown names (a renamed build) shows "old->new".
+ */
+static uint32_t intern_key2(struct diff *d, enum key_type type, const char *name,
+			    const char *match, const char *shown)
 {
-	size_t nlen = strlen(name), mlen = strlen(module);
+	size_t nlen = strlen(name), mlen = strlen(match);
 	char *buf = xmalloc(nlen + mlen + 2);
 	uint64_t idx = d->nkeys;
 
 	buf[0] = (char)('0' + type);
 	memcpy(buf + 1, name, nlen);
 	buf[nlen + 1] = '\0';
-	memcpy(buf + nlen + 2, module, mlen);
+	memcpy(buf + nlen + 2, match, mlen);
 	if (!hashmap_get_or_put(&d->key_map, buf, nlen + mlen + 2, &idx)) {
 		xgrow(&d->keys, &d->cap_keys, d->nkeys + 1, sizeof(*d->keys));
 		d->keys[d->nkeys].name = xstrdup(name);
-		d->keys[d->nkeys].module = xstrdup(module);
+		d->keys[d->nkeys].module = xstrdup(shown);
 		d->keys[d->nkeys].type = type;
 		d->nkeys++;
+	} else {
+		struct key *k = &d->keys[idx];
+		size_t klen = strlen(k->module), slen = strlen(shown);
+		bool seen = !strcmp(k->module, shown) ||
+			    (klen > slen + 2 && !strcmp(k->module + klen - slen, shown) &&
+			     !strncmp(k->module + klen - slen - 2, "->", 2));
+
+		if (!seen && !strstr(k->module, "->")) {
+			char *both = xasprintf("%s->%s", k->module, shown);
+
+			free(k->module);
+			k->module = both;
+		}
 	}
 	free(buf);
 	return (uint32_t)idx;
+}
+
+static uint32_t intern_key(struct diff *d, enum key_type type, const char *name,
+			   const char *module)
+{
+	return intern_key2(d, type, name, module, module);
+}
+
+void diff_map_module(struct diff *d, const char *old, const char *new)
+{
+	d->maps = xrealloc(d->maps, (d->nmaps + 1) * sizeof(*d->maps));
+	d->maps[d->nmaps].old = xstrdup(old);
+	d->maps[d->nmaps].new = xstrdup(new);
+	d->nmaps++;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+
+	return b ? b + 1 : path;
+}
+
+/* "libfoo.so.1.2" and "libfoo-1.2.so" -> "libfoo.so": a library's name
+ * without its version, into sb; false if name is no shared object's. */
+static bool unversioned_so(const char *name, struct strbuf *sb)
+{
+	const char *so = strstr(name, ".so"), *p, *stem_end;
+
+	while (so && so[3] && so[3] != '.')
+		so = strstr(so + 1, ".so");
+	if (!so || so == name)
+		return false;
+	for (p = so + 3; *p; p++)
+		if (*p != '.' && (*p < '0' || *p > '9'))
+			return false;
+	/* a version before ".so": "-1.2" or "-1" */
+	stem_end = so;
+	for (p = so; p > name && ((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '.'); p--)
+		;
+	if (p < so && p > name + 1 && p[-1] == '-' && p[0] >= '0' && p[0] <= '9')
+		stem_end = p - 1;
+	strbuf_reset(sb);
+	strbuf_add(sb, name, (size_t)(stem_end - name));
+	strbuf_adds(sb, ".so");
+	return true;
+}
+
+/* What the store says of a module that the profile does not keep. */
+struct mod_extra {
+	char *soname;
+	bool is_main;
+};
+
+struct mod_extra_ctx {
+	struct hashmap by_id;		/* module id -> index into p->modules */
+	struct mod_extra *extra;	/* per profile module */
+};
+
+static int collect_module(void *arg, int64_t id, const char *path UNUSED,
+			  const char *build_id UNUSED, const char *kind UNUSED, const char *soname,
+			  bool is_main)
+{
+	struct mod_extra_ctx *c = arg;
+	uint64_t i;
+
+	if (!hashmap_get(&c->by_id, &id, sizeof(id), &i))
+		return 0;
+	free(c->extra[i].soname);
+	c->extra[i].soname = soname && *soname ? xstrdup(soname) : NULL;
+	c->extra[i].is_main = is_main;
+	return 0;
+}
+
+/*
+ * The match string of every module of p (malloc'd, freed by the caller),
+ * what pairs a module of one side with its twin on the other:
+ *
+ *   "=OLD"     a --map OLD=NEW pair (by file name or path): OLD before, NEW
+ *              after
+ *   "[main]"   the main executable, when the recording has one program
+ *              (one file name among the modules run as a process's exe):
+ *              ./v1 pairs with ./v2
+ *   SONAME     a shared object with a DT_SONAME
+ *   NAME.so    else a shared object's file name without its version
+ *   NAME       else the file name
+ */
+static char **module_matches(struct diff *d, enum diff_side side, struct store *st,
+			     const struct profile *p)
+{
+	struct mod_extra_ctx c;
+	char **out = xcalloc(p->nmodules ? p->nmodules : 1, sizeof(*out));
+	const char *main_name = NULL;
+	bool one_main = true;
+	struct strbuf sb = STRBUF_INIT;
+	size_t i, k;
+
+	c.extra = xcalloc(p->nmodules ? p->nmodules : 1, sizeof(*c.extra));
+	hashmap_init(&c.by_id);
+	for (i = 0; i < p->nmodules; i++)
+		hashmap_put(&c.by_id, &p->modules[i].id, sizeof(p->modules[i].id), i);
+	/* a module the store cannot describe is matched by its file name */
+	(void)store_each_module(st, collect_module, &c);
+	for (i = 0; i < p->nmodules; i++) {
+		if (!c.extra[i].is_main)
+			continue;
+		if (main_name && strcmp(main_name, p->modules[i].name))
+			one_main = false;
+		main_name = p->modules[i].name;
+	}
+	for (i = 0; i < p->nmodules; i++) {
+		const struct profile_module *m = &p->modules[i];
+
+		for (k = 0; k < d->nmaps && !out[i]; k++) {
+			const char *want = side == DIFF_BEFORE ? d->maps[k].old : d->maps[k].new;
+
+			if (!strcmp(m->name, want) || !strcmp(m->path, want))
+				out[i] = xasprintf("=%s", base_name(d->maps[k].old));
+		}
+		if (out[i])
+			continue;
+		if (c.extra[i].is_main && one_main)
+			out[i] = xstrdup("[main]");
+		else if (c.extra[i].soname && !m->is_kernel)
+			out[i] = xstrdup(c.extra[i].soname);
+		else if (!m->is_kernel && unversioned_so(m->name, &sb))
+			out[i] = xstrdup(sb.buf);
+		else
+			out[i] = xstrdup(m->name);
+	}
+	for (i = 0; i < p->nmodules; i++)
+		free(c.extra[i].soname);
+	free(c.extra);
+	hashmap_release(&c.by_id);
+	strbuf_release(&sb);
+	return out;
 }
 
 size_t diff_add_run(struct diff *d, enum diff_side side, int64_t duration_ns, int64_t slice_ns,
@@ -204,6 +371,33 @@ static struct cell *run_cell(struct run *r, uint32_t key, uint32_t slice)
 	return &r->cells[idx];
 }
 
+/* a += b, saturating at INT64_MAX: counts and weights come from a
+ * recording, and a crafted one can hold any 64-bit values (b >= 0). */
+static void add_sat(int64_t *a, int64_t b)
+{
+	if (__builtin_add_overflow(*a, b, a))
+		*a = INT64_MAX;
+}
+
+/* Add count and weight to a cell's self and total (self only if self). */
+static void cell_add(struct cell *c, bool self, int64_t count, int64_t weight_ns)
+{
+	if (self) {
+		add_sat(&c->self_n, count);
+		add_sat(&c->self_w, weight_ns);
+	}
+	add_sat(&c->total_n, count);
+	add_sat(&c->total_w, weight_ns);
+}
+
+/* Add to the run's per slice totals, growing them to hold slice s. */
+static void slice_add(struct run *r, uint32_t s, int64_t count, int64_t weight_ns)
+{
+	run_grow_slices(r, s);
+	add_sat(&r->slice_n[s], count);
+	add_sat(&r->slice_w[s], weight_ns);
+}
+
 /* Slices beyond this are treated as this one (corrupt input). */
 #define SLICE_LIMIT 100000000
 
@@ -221,19 +415,11 @@ void diff_add_sample(struct diff *d, size_t run, int64_t slice, const char *name
 
 	if (count < 0 || weight_ns < 0)
 		return;
-	run_grow_slices(r, s);
-	r->slice_n[s] += count;
-	r->slice_w[s] += weight_ns;
+	slice_add(r, s, count, weight_ns);
 	c = run_cell(r, intern_key(d, KEY_FUNC, name, module ? module : ""), s);
-	c->self_n += count;
-	c->self_w += weight_ns;
-	c->total_n += count;
-	c->total_w += weight_ns;
+	cell_add(c, true, count, weight_ns);
 	c = run_cell(r, intern_key(d, KEY_STACK, name, ""), s);
-	c->self_n += count;
-	c->self_w += weight_ns;
-	c->total_n += count;
-	c->total_w += weight_ns;
+	cell_add(c, true, count, weight_ns);
 }
 
 /* State of one diff_add_profile(). */
@@ -255,12 +441,11 @@ static int add_profile_row(void *arg, int64_t slice, int tid UNUSED, int node, i
 	struct adder *a = arg;
 	const struct profile *p = a->p;
 	uint32_t s = clamp_slice(slice), key;
-	struct cell *c;
 	int n, cnode;
 
-	run_grow_slices(a->r, s);
-	a->r->slice_n[s] += count;
-	a->r->slice_w[s] += weight_ns;
+	if (count < 0 || weight_ns < 0)
+		return 0;
+	slice_add(a->r, s, count, weight_ns);
 	a->row++;
 	/* self: the leaf's function; total: every function on the path once */
 	for (n = node; n > 0; n = p->nodes[n].parent) {
@@ -268,13 +453,7 @@ static int add_profile_row(void *arg, int64_t slice, int tid UNUSED, int node, i
 		if (a->stamp[key] == a->row)
 			continue;
 		a->stamp[key] = a->row;
-		c = run_cell(a->r, key, s);
-		if (n == node) {
-			c->self_n += count;
-			c->self_w += weight_ns;
-		}
-		c->total_n += count;
-		c->total_w += weight_ns;
+		cell_add(run_cell(a->r, key, s), n == node, count, weight_ns);
 	}
 	cnode = p->nodes[node].cnode;
 	if (cnode > 0) {
@@ -284,11 +463,7 @@ static int add_profile_row(void *arg, int64_t slice, int tid UNUSED, int node, i
 			profile_cnode_path(p, cnode, &a->sb);
 			a->stack_key[cnode] = intern_key(a->d, KEY_STACK, a->sb.buf, "");
 		}
-		c = run_cell(a->r, a->stack_key[cnode], s);
-		c->self_n += count;
-		c->self_w += weight_ns;
-		c->total_n += count;
-		c->total_w += weight_ns;
+		cell_add(run_cell(a->r, a->stack_key[cnode], s), true, count, weight_ns);
 	}
 	return 0;
 }
@@ -298,6 +473,7 @@ int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
 {
 	struct adder a;
 	size_t i, run;
+	char **match;
 	int ret;
 
 	*errmsg = NULL;
@@ -308,9 +484,16 @@ int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
 	a.r = d->runs[run];
 	a.p = p;
 	a.func_key = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*a.func_key));
-	for (i = 0; i < p->nfuncs; i++)
-		a.func_key[i] = intern_key(d, KEY_FUNC, p->funcs[i].name,
-					   profile_func_module(p, (int)i));
+	match = module_matches(d, side, st, p);
+	for (i = 0; i < p->nfuncs; i++) {
+		int m = p->funcs[i].module;
+
+		a.func_key[i] = intern_key2(d, KEY_FUNC, p->funcs[i].name, m >= 0 ? match[m] : "",
+					    profile_func_module(p, (int)i));
+	}
+	for (i = 0; i < p->nmodules; i++)
+		free(match[i]);
+	free(match);
 	a.stack_key = xmalloc((p->ncnodes ? p->ncnodes : 1) * sizeof(*a.stack_key));
 	for (i = 0; i < p->ncnodes; i++)
 		a.stack_key[i] = UINT32_MAX;
@@ -414,7 +597,7 @@ static int add_io_row(void *arg, const int64_t *ints, const char *const *texts)
 		e->nr = -1;
 		e->var = -1;	/* no histogram */
 	}
-	e->count += ints[0];
+	add_sat(&e->count, ints[0]);
 	e->time += (double)ints[3] / 1e9;
 	e->bytes += (double)ints[1] + (double)ints[2];
 	return 0;
@@ -669,7 +852,9 @@ static void prep_run(struct prep *pr, const struct run *r, const struct diff_opt
 
 	pr->r = r;
 	if (r->duration_ns > 0) {
-		size_t want = (size_t)((r->duration_ns + r->slice_ns - 1) / r->slice_ns);
+		/* rounded up without overflow; a crafted duration is capped */
+		int64_t q = r->duration_ns / r->slice_ns + (r->duration_ns % r->slice_ns != 0);
+		size_t want = (size_t)(q > SLICE_LIMIT ? SLICE_LIMIT : q);
 
 		if (want > n)
 			n = want;
@@ -1397,6 +1582,48 @@ static struct diff_row *family(const struct diff *d, enum key_type type,
 	return rows;
 }
 
+/*
+ * Give each self row its function's total change (from trows, the rows of
+ * a total comparison); a function whose self time is 0 on one side but
+ * which is on the stacks of both takes the total's verdict: its work moved
+ * into its callees, it is not new or gone.
+ */
+static void attach_totals(struct diff_row *rows, size_t n, const struct diff_row *trows,
+			  size_t nt)
+{
+	struct hashmap by_name;
+	size_t i;
+
+	hashmap_init(&by_name);
+	/* a key's name string is its own: its address identifies the key */
+	for (i = 0; i < nt; i++)
+		hashmap_put(&by_name, &trows[i].name, sizeof(trows[i].name), i);
+	for (i = 0; i < n; i++) {
+		struct diff_row *r = &rows[i];
+		const struct diff_row *t;
+		uint64_t k;
+
+		r->total_pct = r->total_low = r->total_high = NAN;
+		r->total_verdict = r->verdict;
+		if (!hashmap_get(&by_name, &r->name, sizeof(r->name), &k))
+			continue;
+		t = &trows[k];
+		r->total_pct = t->delta_pct;
+		r->total_low = t->ci_low;
+		r->total_high = t->ci_high;
+		r->total_verdict = t->verdict;
+		if ((r->verdict == DIFF_GONE || r->verdict == DIFF_NEW ||
+		     (r->verdict == DIFF_INCONCLUSIVE && !(r->before > 0 && r->after > 0))) &&
+		    t->before > 0 && t->after > 0) {
+			r->verdict = t->verdict;
+			r->more_seconds = t->more_seconds;
+			r->by_total = true;
+		}
+	}
+	hashmap_release(&by_name);
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+}
+
 /* The total: one test on its own, with no rest to compare with. */
 static void total_row(struct diff_row *out, const struct side_stats *sb,
 		      const struct side_stats *sa, const struct diff_opts *o, double duration)
@@ -1469,6 +1696,30 @@ int diff_compute(struct diff *d, const struct diff_opts *o, struct diff_result *
 		res->common += d->keys[k].type == KEY_FUNC && s[0].present[k] && s[1].present[k];
 	total_row(&res->total, &s[0], &s[1], o, duration);
 	res->rows = family(d, KEY_FUNC, &s[0], &s[1], o, duration, &res->nrows);
+	if (!o->total) {
+		struct diff_opts ot = *o;
+		struct side_stats t[2];
+		struct diff_row *trows;
+		size_t nt;
+
+		ot.total = true;
+		ot.stacks = false;
+		side_compute(d, DIFF_BEFORE, &ot, counts, &t[0]);
+		side_compute(d, DIFF_AFTER, &ot, counts, &t[1]);
+		trows = family(d, KEY_FUNC, &t[0], &t[1], &ot, duration, &nt);
+		attach_totals(res->rows, res->nrows, trows, nt);
+		res->total_change = true;
+		free(trows);
+		side_release(&t[0]);
+		side_release(&t[1]);
+	} else {
+		for (i = 0; i < res->nrows; i++) {
+			struct diff_row *r = &res->rows[i];
+
+			r->total_pct = r->total_low = r->total_high = NAN;
+			r->total_verdict = r->verdict;
+		}
+	}
 	if (o->stacks)
 		res->stacks = family(d, KEY_STACK, &s[0], &s[1], o, duration, &res->nstacks);
 	if (s[0].has_sys && s[1].has_sys)
@@ -1495,7 +1746,8 @@ void diff_result_free(struct diff_result *r)
 
 bool diff_row_regressed(const struct diff_row *row, double pct_limit)
 {
-	return row->verdict == DIFF_SLOWER && row->ci_low > pct_limit;
+	return row->verdict == DIFF_SLOWER &&
+	       (row->by_total ? row->total_low : row->ci_low) > pct_limit;
 }
 
 const char *diff_verdict_name(enum diff_verdict v)

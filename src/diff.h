@@ -3,7 +3,8 @@
  * The paired model behind "hotstack diff" (and the differential flame
  * graph). Recordings are added to two sides, before and after, one or more
  * runs each. Each run is kept as time series: for every function (matched
- * across recordings by name and module basename, never by address or path)
+ * across recordings by name and module, never by address or path: see
+ * diff_map_module())
  * and every call path, its self and total weight in each time slice of the
  * run. diff_compute() then compares the sides row by row:
  *
@@ -81,7 +82,8 @@ struct diff_opts {
 /* One compared row: a function, a call path, or the total. */
 struct diff_row {
 	const char *name;	/* function name, folded path, or "total" */
-	const char *module;	/* module basename ("" for paths and the total) */
+	const char *module;	/* module file name, "old->new" when paired across
+				 * names ("" for paths and the total) */
 	/* the compared quantity (self, or total with opts.total), in seconds per
 	 * unit (or in samples per unit when the recordings have no weights) */
 	double before, after;
@@ -100,6 +102,15 @@ struct diff_row {
 	double cpu_per_s_before, cpu_per_s_after;	/* per second of wall time */
 	double p, q;			/* p-value and BH-adjusted p-value; NAN if untested */
 	enum diff_verdict verdict;
+	/* function rows compared by self time (the default): the change of the
+	 * function's total (inclusive) time, in percent with its interval (NAN
+	 * when it does not apply), and that comparison's verdict */
+	double total_pct, total_low, total_high;
+	enum diff_verdict total_verdict;
+	/* the verdict is total_verdict's: the self time is 0 on one side but
+	 * the function is on the stacks of both (its work moved into callees,
+	 * an O(n^2) loop replaced by a call to qsort): never new or gone */
+	bool by_total;
 	/* for inconclusive rows: seconds more of recording per run that would
 	 * probably settle the verdict; INFINITY if more time alone will not,
 	 * NAN for other verdicts */
@@ -132,6 +143,7 @@ struct diff_result {
 	struct diff_row *io;
 	size_t nio;
 	size_t common;		/* functions with samples on both sides */
+	bool total_change;	/* rows[] carry total_pct and total_verdict */
 };
 
 struct diff;
@@ -147,6 +159,18 @@ void diff_free(struct diff *d);
  */
 int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
 		     const struct profile *p, double work, char **errmsg);
+
+/*
+ * Pair module old (before) with module new (after) by hand: each is a file
+ * name or a path. Call before adding recordings. Without it, modules pair
+ * by their role: the main executable of one side with the main executable
+ * of the other (./v1 with ./v2, when each recording has one program), a
+ * shared object with the one of the same soname (or, without one, of the
+ * same file name once its version is taken off: libfoo.so.1 with
+ * libfoo.so.2), anything else by file name. A paired module shows as
+ * "old->new" when the names differ.
+ */
+void diff_map_module(struct diff *d, const char *old, const char *new);
 
 /*
  * Add the system calls and I/O targets of st (the --waits tables: count,
@@ -178,7 +202,8 @@ int diff_compute(struct diff *d, const struct diff_opts *o, struct diff_result *
 void diff_result_free(struct diff_result *r);
 
 /* True if the row got slower by more than pct percent beyond noise: verdict
- * slower and the lower end of its interval above pct. */
+ * slower and the lower end of its interval (of total time when by_total)
+ * above pct. */
 bool diff_row_regressed(const struct diff_row *row, double pct);
 
 const char *diff_verdict_name(enum diff_verdict v);

@@ -552,6 +552,32 @@ static void test_errors(void **state UNUSED)
 	assert_string_equal(diff_unit_name(DIFF_PER_WORK), "work");
 }
 
+/* Counts and weights near INT64_MAX (a crafted recording) saturate instead
+ * of overflowing (UBSan would stop here), and the result stays finite. */
+static void test_huge_counts(void **state UNUSED)
+{
+	struct diff_opts o = DIFF_OPTS_INIT;
+	struct diff *d = diff_new();
+	struct diff_result *r;
+	size_t b = diff_add_run(d, DIFF_BEFORE, INT64_MAX, SLICE_NS, 0);
+	size_t a = diff_add_run(d, DIFF_AFTER, INT64_MAX - 1, SLICE_NS, 0);
+	int i;
+
+	o.resamples = 50;
+	for (i = 0; i < 3; i++) {
+		diff_add_sample(d, b, 0, "f", "prog", INT64_MAX, INT64_MAX);
+		diff_add_sample(d, b, 0, "g", "prog", INT64_MAX / 2 + 1, INT64_MAX);
+		diff_add_sample(d, a, 1, "f", "prog", INT64_MAX, INT64_MAX);
+	}
+	r = compute(d, &o);
+	assert_true(r->nrows >= 1);
+	assert_true(isfinite(r->total.before) && isfinite(r->total.after));
+	assert_true(isfinite(row(r, "f")->before));
+	assert_true(row(r, "f")->samples_before > 0);
+	diff_result_free(r);
+	diff_free(d);
+}
+
 /* ---- through real recordings ------------------------------------------- */
 
 struct env {
@@ -682,6 +708,57 @@ static void test_recordings(void **state)
 	assert_int_equal(r->nrows, 1);
 	assert_string_equal(r->rows[0].name, "log");
 	assert_int_equal(r->total.samples_before, 100);
+	diff_result_free(r);
+	diff_free(d);
+	free(before);
+	free(after);
+}
+
+/* An optimization that hands the work to a callee (qsort): the function's
+ * self time is gone after, but it is on every stack: not gone, faster by
+ * its total time. */
+static void test_moved_into_callees(void **state)
+{
+	struct env *e = *state;
+	char *before = xasprintf("%s/moved-before.db", e->dir);
+	char *after = xasprintf("%s/moved-after.db", e->dir);
+	struct fixture *fb = fixture_create(before), *fa = fixture_create(after);
+	struct diff_opts o = DIFF_OPTS_INIT;
+	struct diff *d = diff_new();
+	const struct diff_row *sortr;
+	struct diff_result *r;
+	int s;
+
+	for (s = 0; s < 20; s++) {
+		fixture_set_slice(fb, s);
+		fixture_set_slice(fa, s);
+		fixture_stack(fb, 1, 40 + s % 3, "main;run;sort");
+		fixture_stack(fb, 1, 10, "main;run;hash");
+		fixture_stack(fa, 1, 8 + s % 2, "main;run;sort;qsort@libc");
+		fixture_stack(fa, 1, 10, "main;run;hash");
+	}
+	fixture_close(fb);
+	fixture_close(fa);
+	add_recording(d, DIFF_BEFORE, before, KIND_CPU, NULL, NULL);
+	add_recording(d, DIFF_AFTER, after, KIND_CPU, NULL, NULL);
+	r = compute(d, &o);
+	assert_true(r->total_change);
+	sortr = row(r, "sort");
+	assert_string_equal(r->rows[0].name, "sort");
+	assert_int_equal(sortr->samples_after, 0);
+	assert_true(sortr->by_total);
+	assert_int_equal(sortr->verdict, DIFF_FASTER);
+	assert_int_equal(sortr->total_verdict, DIFF_FASTER);
+	assert_true(sortr->total_pct < -70 && sortr->total_pct > -85);
+	assert_true(sortr->total_high < 0);
+	assert_int_equal(row(r, "qsort")->verdict, DIFF_NEW);
+	assert_false(row(r, "hash")->by_total);
+	diff_result_free(r);
+	/* --total compares total time itself: no second comparison */
+	o.total = true;
+	r = compute(d, &o);
+	assert_false(r->total_change);
+	assert_int_equal(row(r, "sort")->verdict, DIFF_FASTER);
 	diff_result_free(r);
 	diff_free(d);
 	free(before);
@@ -845,7 +922,9 @@ int main(void)
 		cmocka_unit_test(test_deterministic_and_sorted),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_huge_counts),
 		cmocka_unit_test_setup_teardown(test_recordings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_into_callees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_offcpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syscalls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_folded, setup, teardown),
