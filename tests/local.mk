@@ -10,7 +10,8 @@ UNIT_TESTS = \
 	tests/unit/test-store \
 	tests/unit/test-profile \
 	tests/unit/test-json \
-	tests/unit/test-record-path
+	tests/unit/test-record-path \
+	tests/unit/test-recorder
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -38,3 +39,7 @@ tests_unit_test_json_LDADD = $(UNIT_LDADD)
 tests_unit_test_record_path_SOURCES = tests/unit/test-record-path.c
 tests_unit_test_record_path_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_record_path_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_recorder_SOURCES = tests/unit/test-recorder.c $(UNIT_FIXTURE)
+tests_unit_test_recorder_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_recorder_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,922 @@
+/* recorder.c - the recording engine: source, unwinding, aggregation, commits
+ *
+ * Pipeline: source (perf_event_open ring buffers, time-ordered events, or
+ * the ptrace sampler) -> unwinder (libdw over the copied user stack) ->
+ * symbolizer (frames) -> stacktree (interned call paths) -> aggregation by
+ * (time slice, thread, kind, stack) -> store (SQLite, one transaction per
+ * commit interval).
+ *
+ * The target is never stopped or signalled by the recorder with perf
+ * events: they are passive, and closing them (also when hotstack is
+ * killed) detaches everything. The ptrace source stops threads for a few
+ * microseconds at a time (ptsampler.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "blocked.h"
+#include "hashmap.h"
+#include "procfs.h"
+#include "ptsampler.h"
+#include "recorder.h"
+#include "sampler.h"
+#include "stacktree.h"
+#include "store.h"
+#include "symbol.h"
+#include "unwind.h"
+#include "util.h"
+#include "waits.h"
+
+#define DEFAULT_FREQ 99
+#define DEFAULT_STACK 16384
+#define MAX_STACK_FRAMES 1024
+#define RESCAN_NS 1000000000ull		/* new threads of attached processes */
+#define SPACES_GRACE_NS 2000000000ull	/* address spaces kept after exit */
+
+struct agg_cell {
+	int64_t slice, node;
+	int32_t tid, kind;
+	int64_t count, weight;
+};
+
+struct thread_info {
+	int32_t tid, pid;
+	char name[16];
+	bool dirty;
+	bool sampled;		/* has on-CPU samples or wait events */
+	uint64_t start, end;	/* monotonic ns; 0 = before/after the recording */
+};
+
+struct process_info {
+	int32_t pid, ppid;
+	char name[64];
+	char *exe;
+	bool dirty;
+	bool ended;
+};
+
+struct recorder {
+	struct recorder_config cfg;
+	char *output;
+	bool renamed;
+	struct store *store;
+	struct sampler *sampler;	/* perf events, or */
+	struct ptsampler *pts;		/* the ptrace fallback, or neither */
+	struct unwinder *unwinder;
+	struct symbolizer *symbolizer;
+	struct stacktree *tree;
+	struct waits *waits;	/* NULL without --waits */
+	bool attach;
+	bool kernel;
+	bool targets_gone;	/* attach: no target alive at the last rescan */
+	int64_t unknown_wait_node;	/* "[waiting since before the recording]" */
+	uint64_t start_ns;
+	uint64_t last_commit, last_rescan;	/* cfg.clock time */
+	/* aggregation since the last commit */
+	struct hashmap cells_index;
+	struct agg_cell *cells;
+	size_t ncells, cells_cap;
+	/* threads and processes seen */
+	struct hashmap thread_index;
+	struct thread_info *threads;
+	size_t nthreads, threads_cap;
+	struct hashmap process_index;
+	struct process_info *processes;
+	size_t nprocesses, processes_cap;
+	/* counters */
+	uint64_t samples, lost, unwind_errors, commits, processes_ended;
+	char error[512];
+	/* scratch */
+	uint64_t pcs[MAX_STACK_FRAMES];
+	int64_t frames[MAX_STACK_FRAMES + SAMPLER_MAX_KCHAIN];
+};
+
+static uint64_t default_clock(void *arg UNUSED)
+{
+	return monotonic_ns();
+}
+
+static uint64_t now_ns(const struct recorder *r)
+{
+	return r->cfg.clock(r->cfg.clock_arg);
+}
+
+static int set_error(struct recorder *r, int err, const char *what)
+{
+	snprintf(r->error, sizeof(r->error), "%s '%s' failed: %s", what, sanitized(r->output),
+		 strerror(err < 0 ? -err : err));
+	return err < 0 ? err : -err;
+}
+
+/* ---- threads and processes ---- */
+
+static struct thread_info *thread_get(struct recorder *r, uint32_t pid, uint32_t tid)
+{
+	uint64_t idx = r->nthreads;
+	struct thread_info *t;
+
+	if (hashmap_get_or_put(&r->thread_index, &tid, sizeof(tid), &idx))
+		return &r->threads[idx];
+	xgrow(&r->threads, &r->threads_cap, r->nthreads + 1, sizeof(*r->threads));
+	t = &r->threads[r->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = (int32_t)tid;
+	t->pid = (int32_t)pid;
+	t->dirty = true;
+	return t;
+}
+
+static void thread_set_name(struct recorder *r, uint32_t pid, uint32_t tid, const char *name)
+{
+	struct thread_info *t = thread_get(r, pid, tid);
+
+	if (strncmp(t->name, name, sizeof(t->name) - 1)) {
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		t->dirty = true;
+	}
+	t->pid = (int32_t)pid;
+}
+
+/* Reads a process's name and executable from /proc into p (while it lives). */
+static void process_read(struct process_info *p, const char *comm)
+{
+	char exe[PATH_MAX];
+
+	if (comm)
+		snprintf(p->name, sizeof(p->name), "%s", comm);
+	else
+		procfs_comm(p->pid, 0, p->name, sizeof(p->name));
+	if (!procfs_exe(p->pid, exe, sizeof(exe))) {
+		free(p->exe);
+		p->exe = xstrdup(exe);
+	}
+	if (!p->ppid) {
+		pid_t ppid = procfs_ppid(p->pid);
+
+		p->ppid = ppid > 0 ? ppid : 0;
+	}
+	p->dirty = true;
+}
+
+/* The process row of pid, read from /proc the first time it is seen. */
+static struct process_info *process_get(struct recorder *r, pid_t pid, pid_t ppid)
+{
+	uint64_t idx = r->nprocesses;
+	struct process_info *p;
+
+	if (hashmap_get_or_put(&r->process_index, &pid, sizeof(pid), &idx))
+		return &r->processes[idx];
+	xgrow(&r->processes, &r->processes_cap, r->nprocesses + 1, sizeof(*r->processes));
+	p = &r->processes[r->nprocesses++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->ppid = ppid > 0 ? ppid : 0;
+	if (r->cfg.method != RECORDER_NONE)
+		process_read(p, NULL);
+	else
+		p->dirty = true;
+	return p;
+}
+
+/* ---- aggregation ---- */
+
+static void aggregate(struct recorder *r, int64_t slice, int32_t tid, int32_t kind, int64_t node,
+		      int64_t count, int64_t weight)
+{
+	struct agg_cell key = { .slice = slice, .node = node, .tid = tid, .kind = kind };
+	uint64_t idx = r->ncells;
+
+	if (!hashmap_get_or_put(&r->cells_index, &key, offsetof(struct agg_cell, count), &idx)) {
+		xgrow(&r->cells, &r->cells_cap, r->ncells + 1, sizeof(*r->cells));
+		r->cells[r->ncells++] = key;
+	}
+	r->cells[idx].count += count;
+	r->cells[idx].weight += weight;
+}
+
+/* Unwinds and symbolizes the stack of a sample (or of a switch-out) and
+ * returns its leaf node in the call-path tree. */
+static int64_t stack_node(struct recorder *r, const struct sampler_event *ev)
+{
+	int nframes = 0, npcs = 0, i;
+	bool complete = false;
+	int64_t node = 0;
+
+	/* kernel frames, leaf first */
+	for (i = 0; i < ev->sample.nkchain && nframes < SAMPLER_MAX_KCHAIN; i++)
+		r->frames[nframes++] = symbolizer_kernel(r->symbolizer, ev->sample.kchain[i]);
+	if (ev->sample.have_regs) {
+		struct space *s = spaces_get(unwinder_spaces(r->unwinder), (pid_t)ev->pid, true);
+
+		npcs = unwinder_unwind(r->unwinder, s, ev, r->pcs, MAX_STACK_FRAMES, &complete);
+		if (!complete)
+			r->unwind_errors++;
+		for (i = 0; i < npcs && nframes < (int)ARRAY_SIZE(r->frames); i++)
+			nframes += symbolizer_user(r->symbolizer, s, r->pcs[i], r->frames + nframes,
+						   (int)ARRAY_SIZE(r->frames) - nframes);
+	} else if (!nframes) {
+		r->unwind_errors++;
+		r->frames[nframes++] = symbolizer_kernel(r->symbolizer, ev->sample.ip);
+	}
+	/* intern the path root first */
+	for (i = nframes - 1; i >= 0; i--)
+		node = stacktree_node(r->tree, node, r->frames[i]);
+	return node;
+}
+
+static int64_t slice_of(const struct recorder *r, uint64_t time)
+{
+	return time > r->start_ns ? (int64_t)((time - r->start_ns) / STORE_SLICE_NS) : 0;
+}
+
+static void handle_sample(struct recorder *r, const struct sampler_event *ev)
+{
+	int64_t node;
+
+	r->samples++;
+	process_get(r, (pid_t)ev->pid, 0);
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	node = stack_node(r, ev);
+	aggregate(r, slice_of(r, ev->time), (int32_t)ev->tid, KIND_CPU, node, 1,
+		  (int64_t)ev->sample.period);
+}
+
+/* Adds an off-CPU interval, its time spread over the slices it spans. */
+static void add_interval(void *arg, const struct wait_interval *iv)
+{
+	struct recorder *r = arg;
+	uint64_t t = iv->start < r->start_ns ? r->start_ns : iv->start;
+	int64_t node = iv->node ? iv->node : r->unknown_wait_node;
+	int64_t count = 1;	/* one interval counts once, where it began */
+
+	while (t < iv->end) {
+		int64_t slice = slice_of(r, t);
+		uint64_t slice_end = r->start_ns + (uint64_t)(slice + 1) * STORE_SLICE_NS;
+		uint64_t upto = iv->end < slice_end ? iv->end : slice_end;
+
+		aggregate(r, slice, (int32_t)iv->tid, iv->kind, node, count, (int64_t)(upto - t));
+		count = 0;
+		t = upto;
+	}
+}
+
+static void handle_switch_out(struct recorder *r, const struct sampler_event *ev)
+{
+	int64_t node;
+
+	process_get(r, (pid_t)ev->pid, 0);
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	node = stack_node(r, ev);
+	waits_switch_out(r->waits, ev->pid, ev->tid, ev->time, node, ev->sample.prev_state);
+}
+
+static void handle_switch_in(struct recorder *r, const struct sampler_event *ev)
+{
+	struct wait_interval iv;
+
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+	if (waits_switch_in(r->waits, ev->tid, ev->time, r->attach ? r->start_ns : 0, &iv))
+		add_interval(r, &iv);
+}
+
+static void handle_exit(struct recorder *r, const struct sampler_event *ev)
+{
+	struct thread_info *t = thread_get(r, ev->pid, ev->tid);
+
+	if (ev->pid == ev->tid) {
+		struct process_info *p = process_get(r, (pid_t)ev->pid, 0);
+
+		spaces_exit(unwinder_spaces(r->unwinder), (pid_t)ev->pid);
+		if (!p->ended)
+			r->processes_ended++;
+		p->ended = true;
+	}
+	t->end = ev->time;
+	t->dirty = true;
+	if (r->waits)
+		waits_thread_exit(r->waits, ev->tid);
+}
+
+static void handle_event(void *arg, const struct sampler_event *ev)
+{
+	struct recorder *r = arg;
+	struct spaces *sp = unwinder_spaces(r->unwinder);
+
+	switch (ev->type) {
+	case SEV_SAMPLE:
+		handle_sample(r, ev);
+		break;
+	case SEV_MMAP:
+		space_add_map(spaces_get(sp, (pid_t)ev->pid, true), ev->mmap.start, ev->mmap.len,
+			      ev->mmap.pgoff, ev->mmap.filename, ev->mmap.build_id,
+			      ev->mmap.build_id_size);
+		break;
+	case SEV_COMM:
+		if (ev->comm.exec) {
+			spaces_exec(sp, (pid_t)ev->pid);
+			process_read(process_get(r, (pid_t)ev->pid, 0), ev->comm.comm);
+		}
+		thread_set_name(r, ev->pid, ev->tid, ev->comm.comm);
+		break;
+	case SEV_FORK:
+		if (ev->pid != ev->fork.ppid) {
+			spaces_fork(sp, (pid_t)ev->pid, (pid_t)ev->fork.ppid);
+			process_get(r, (pid_t)ev->pid, (pid_t)ev->fork.ppid);
+		}
+		{
+			/* a new thread starts with its creator's name */
+			struct thread_info *parent = thread_get(r, ev->fork.ppid, ev->fork.ptid);
+			char name[16];
+
+			memcpy(name, parent->name, sizeof(name));
+			thread_set_name(r, ev->pid, ev->tid, name);
+			thread_get(r, ev->pid, ev->tid)->start = ev->time;
+		}
+		break;
+	case SEV_EXIT:
+		handle_exit(r, ev);
+		break;
+	case SEV_SWITCH_OUT:
+		if (r->waits)
+			handle_switch_out(r, ev);
+		break;
+	case SEV_SWITCH_IN:
+		if (r->waits)
+			handle_switch_in(r, ev);
+		break;
+	case SEV_SWITCH_DONE:
+		if (r->waits)
+			waits_switch_done(r->waits, ev->tid, ev->time);
+		break;
+	case SEV_SYS_ENTER:
+		if (r->waits)
+			waits_sys_enter(r->waits, ev->pid, ev->tid, ev->time, ev->sys.nr,
+					ev->sys.args);
+		break;
+	case SEV_SYS_EXIT:
+		if (r->waits)
+			waits_sys_exit(r->waits, ev->pid, ev->tid, ev->time, ev->sys.nr,
+				       ev->sys.ret);
+		break;
+	case SEV_LOST:
+		r->lost += ev->lost.count;
+		break;
+	}
+}
+
+void recorder_feed(struct recorder *r, const struct sampler_event *ev)
+{
+	handle_event(r, ev);
+}
+
+/* ---- commits ---- */
+
+/* Writes everything gathered since the last commit in one transaction. */
+static int flush(struct recorder *r)
+{
+	size_t i;
+	int err;
+
+	err = store_begin(r->store);
+	if (!err)
+		err = stacktree_flush(r->tree, r->store);
+	for (i = 0; i < r->nprocesses && !err; i++) {
+		struct process_info *p = &r->processes[i];
+
+		if (!p->dirty)
+			continue;
+		err = store_add_process(r->store, p->pid, p->ppid, p->name, p->exe);
+		p->dirty = false;
+	}
+	for (i = 0; i < r->nthreads && !err; i++) {
+		struct thread_info *t = &r->threads[i];
+
+		if (!t->dirty)
+			continue;
+		err = store_add_thread(r->store, t->tid, t->pid, t->name);
+		if (!err)
+			err = store_set_thread_times(r->store, t->tid,
+						     t->start > r->start_ns ? (int64_t)(t->start - r->start_ns) : 0,
+						     t->end ? (int64_t)(t->end - r->start_ns) : -1);
+		t->dirty = false;
+	}
+	if (!err && r->waits)
+		err = waits_flush(r->waits, r->store);
+	for (i = 0; i < r->ncells && !err; i++) {
+		struct agg_cell *c = &r->cells[i];
+
+		err = store_add_samples(r->store, c->slice, c->tid, c->kind, c->node, c->count,
+					c->weight);
+	}
+	if (!err)
+		err = store_set_meta_int(r->store, "samples", (int64_t)r->samples);
+	if (!err)
+		err = store_set_meta_int(r->store, "lost", (int64_t)r->lost);
+	if (!err)
+		err = store_set_meta_int(r->store, "unwind_errors", (int64_t)r->unwind_errors);
+	if (!err)
+		err = store_set_meta_int(r->store, "duration_ns",
+					 (int64_t)(now_ns(r) - r->start_ns));
+	if (!err)
+		err = store_commit(r->store);
+	hashmap_clear(&r->cells_index);
+	r->ncells = 0;
+	return err;
+}
+
+int recorder_commit(struct recorder *r)
+{
+	int err = flush(r);
+
+	r->last_commit = now_ns(r);
+	if (err)
+		return set_error(r, -EIO, "writing");
+	r->commits++;
+	if (r->cfg.method != RECORDER_NONE)
+		spaces_gc(unwinder_spaces(r->unwinder), SPACES_GRACE_NS);
+	return 0;
+}
+
+/* ---- the sample source: perf events, the ptrace fallback, or none ---- */
+
+/* Perf events refused for lack of permission, or not there at all (a
+ * seccomp profile gives ENOSYS or EPERM): where ptrace may still work. */
+static bool perf_refused(int err)
+{
+	return err == -EACCES || err == -EPERM || err == -ENOSYS;
+}
+
+/* Opens the sample source the method asks for; with auto, perf events, or
+ * ptrace when perf events are refused (saying so once on stderr). */
+static int source_open(struct recorder *r, char **errmsg)
+{
+	const struct recorder_config *c = &r->cfg;
+	struct ptsampler_config pcfg = { 0 };
+	char *perf_msg = NULL;
+	int err;
+
+	if (c->method == RECORDER_NONE)
+		return 0;
+	if (c->method != RECORDER_PTRACE) {
+		struct sampler_config scfg = {
+			.event = c->event,
+			.freq = c->freq ? c->freq : DEFAULT_FREQ,
+			.kernel = r->kernel,
+			.stack_size = c->stack_size,
+			.mmap_pages = c->mmap_pages,
+			.waits = c->waits,
+		};
+
+		err = sampler_open(&r->sampler, &scfg, c->launch_pid, c->pids, c->npids, errmsg);
+		if (!err) {
+			r->cfg.freq = scfg.freq;
+			/* kernel frames refused (no CAP_PERFMON): user frames only */
+			r->kernel = sampler_has_kernel(r->sampler);
+			return 0;
+		}
+		if (c->method == RECORDER_PERF || c->waits || !perf_refused(err))
+			return err;
+		perf_msg = *errmsg;
+		*errmsg = NULL;
+	}
+	pcfg.freq = c->freq ? c->freq : PTSAMPLER_DEFAULT_FREQ;
+	if (pcfg.freq > PTSAMPLER_MAX_FREQ)
+		pcfg.freq = PTSAMPLER_MAX_FREQ;
+	pcfg.stack_size = c->stack_size;
+	err = ptsampler_open(&r->pts, &pcfg, c->launch_pid, c->pids, c->npids, errmsg);
+	if (err && perf_msg) {
+		/* neither works: the perf message says more about why */
+		debug("ptrace fallback: %s", *errmsg ? *errmsg : strerror(-err));
+		free(*errmsg);
+		*errmsg = perf_msg;
+		return err;
+	}
+	if (!err) {
+		r->cfg.freq = pcfg.freq;
+		r->kernel = false;
+		if (perf_msg)
+			warn("perf events are not allowed here (%s); sampling with ptrace at %u Hz "
+			     "instead", perf_msg, pcfg.freq);
+	}
+	free(perf_msg);
+	return err;
+}
+
+static int source_poll(struct recorder *r, int timeout_ms)
+{
+	if (r->pts)
+		return ptsampler_poll(r->pts, timeout_ms);
+	if (r->sampler)
+		return sampler_poll(r->sampler, timeout_ms);
+	return 0;
+}
+
+static void source_drain(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_drain(r->pts, handle_event, r);
+	else if (r->sampler)
+		sampler_drain(r->sampler, handle_event, r);
+}
+
+static bool source_done(struct recorder *r)
+{
+	if (r->pts)
+		return ptsampler_done(r->pts);
+	return r->sampler && sampler_done(r->sampler);
+}
+
+static void source_rescan(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_rescan(r->pts);
+	else if (r->sampler)
+		sampler_rescan(r->sampler);
+}
+
+static void source_disable(struct recorder *r)
+{
+	if (r->pts)
+		ptsampler_disable(r->pts);
+	else if (r->sampler)
+		sampler_disable(r->sampler);
+}
+
+static void source_close(struct recorder *r)
+{
+	ptsampler_close(r->pts);
+	sampler_close(r->sampler);
+	r->pts = NULL;
+	r->sampler = NULL;
+}
+
+/* ---- metadata ---- */
+
+static int write_start_meta(struct recorder *r, const struct recorder_config *c)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct utsname u;
+	char host[256] = "";
+	int i, err;
+
+	err = store_begin(r->store);
+	if (err)
+		return err;
+	store_set_meta_int(r->store, "schema_version", STORE_SCHEMA_VERSION);
+	store_set_meta(r->store, "hotstack_version", PACKAGE_VERSION);
+	if (!r->attach) {
+		for (i = 0; c->command && c->command[i]; i++)
+			strbuf_addf(&sb, "%s%s", i ? " " : "", c->command[i]);
+		store_set_meta(r->store, "command", sb.buf ? sb.buf : "");
+		store_set_meta(r->store, "mode", "launch");
+	} else {
+		for (i = 0; i < c->npids; i++)
+			strbuf_addf(&sb, "%s%d", i ? "," : "", (int)c->pids[i]);
+		store_set_meta(r->store, "pids", sb.buf);
+		store_set_meta(r->store, "mode", "attach");
+		strbuf_reset(&sb);
+		for (i = 0; i < c->npids; i++) {
+			char name[64] = "?";
+
+			procfs_comm(c->pids[i], 0, name, sizeof(name));
+			strbuf_addf(&sb, "%s%s", i ? "," : "", name);
+		}
+		store_set_meta(r->store, "command", sb.buf);
+	}
+	strbuf_reset(&sb);
+	for (i = 0; i < c->argc; i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", c->argv[i]);
+	store_set_meta(r->store, "record_command", sb.buf ? sb.buf : "");
+	gethostname(host, sizeof(host) - 1);
+	store_set_meta(r->store, "host", host);
+	if (!uname(&u)) {
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "%s %s %s", u.sysname, u.release, u.machine);
+		store_set_meta(r->store, "kernel", sb.buf);
+	}
+	store_set_meta_int(r->store, "start_time", (int64_t)realtime_ns());
+	store_set_meta(r->store, "event", r->pts ? "ptrace" : sampler_event_name(c->event));
+	store_set_meta(r->store, "method", r->pts ? "ptrace" : "perf");
+	store_set_meta_int(r->store, "frequency", c->freq);
+	store_set_meta_int(r->store, "slice_ns", (int64_t)STORE_SLICE_NS);
+	store_set_meta_int(r->store, "stack_size", c->stack_size);
+	store_set_meta_int(r->store, "kernel_frames", r->kernel);
+	store_set_meta(r->store, "unwinder", "libdw");
+	store_set_meta_int(r->store, "waits", r->waits != NULL);
+	err = store_commit(r->store);
+	strbuf_release(&sb);
+	return err;
+}
+
+/* ---- life cycle ---- */
+
+static void load_kernel_symbols(struct recorder *r)
+{
+	char *text;
+
+	if (!r->cfg.kallsyms_path) {
+		symbolizer_load_kernel(r->symbolizer);
+		return;
+	}
+	if (read_file(r->cfg.kallsyms_path, &text) >= 0) {
+		symbolizer_load_kallsyms(r->symbolizer, text);
+		free(text);
+	}
+}
+
+static void recorder_release(struct recorder *r)
+{
+	size_t i;
+
+	source_close(r);
+	symbolizer_free(r->symbolizer);
+	unwinder_free(r->unwinder);
+	stacktree_free(r->tree);
+	waits_free(r->waits);
+	hashmap_release(&r->cells_index);
+	hashmap_release(&r->thread_index);
+	hashmap_release(&r->process_index);
+	for (i = 0; i < r->nprocesses; i++)
+		free(r->processes[i].exe);
+	free(r->processes);
+	free(r->cells);
+	free(r->threads);
+	free(r->output);
+	free((void *)r->cfg.pids);
+}
+
+int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool *renamed,
+		  char **errmsg)
+{
+	struct recorder *r = xcalloc(1, sizeof(*r));
+	int err;
+
+	*out = NULL;
+	*errmsg = NULL;
+	*renamed = false;
+	r->cfg = *cfg;
+	if (!r->cfg.clock)
+		r->cfg.clock = default_clock;
+	if (!r->cfg.commit_ns)
+		r->cfg.commit_ns = RECORDER_COMMIT_NS;
+	if (!r->cfg.stack_size)
+		r->cfg.stack_size = DEFAULT_STACK;
+	r->output = xstrdup(cfg->output);
+	r->cfg.output = r->output;
+	/* the command lines are for the start meta only, not kept */
+	r->cfg.command = NULL;
+	r->cfg.argv = NULL;
+	r->cfg.pids = NULL;
+	if (cfg->npids > 0) {
+		pid_t *pids = xmalloc((size_t)cfg->npids * sizeof(*pids));
+
+		memcpy(pids, cfg->pids, (size_t)cfg->npids * sizeof(*pids));
+		r->cfg.pids = pids;
+	}
+	r->attach = cfg->npids > 0 && !cfg->launch_pid;
+	/* kernel frames unless told otherwise or not permitted (the sampler
+	 * probes for that and falls back to user frames) */
+	r->kernel = !cfg->user_only;
+	hashmap_init(&r->cells_index);
+	hashmap_init(&r->thread_index);
+	hashmap_init(&r->process_index);
+	if (cfg->waits)
+		r->waits = waits_new();
+	r->tree = stacktree_new();
+	r->unwinder = unwinder_new();
+	r->symbolizer = symbolizer_new(r->tree);
+	if (r->kernel || cfg->kallsyms_path)
+		load_kernel_symbols(r);
+
+	err = source_open(r, errmsg);
+	if (err)
+		goto fail;
+	err = store_create(r->output, &r->store, &r->renamed, errmsg);
+	if (err)
+		goto fail;
+	*renamed = r->renamed;
+
+	r->unknown_wait_node = stacktree_node(
+		r->tree, 0,
+		stacktree_frame(r->tree, stacktree_module(r->tree, "[hotstack]", NULL, "anon"),
+				"[waiting since before the recording]", NULL, 0, false, 0));
+	r->start_ns = now_ns(r);
+	err = write_start_meta(r, cfg);
+	if (err) {
+		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
+				    store_last_error(r->store));
+		store_close(r->store);
+		r->store = NULL;
+		goto fail;
+	}
+	r->last_commit = r->last_rescan = now_ns(r);
+	*out = r;
+	return 0;
+fail:
+	recorder_release(r);
+	free(r);
+	return err;
+}
+
+/* With --waits, a thread asleep since before the attach: its wait is
+ * charged to its own stack, read without stopping it (blocked.h). */
+static void charge_blocked(void *arg, const struct sampler_event *ev)
+{
+	struct recorder *r = arg;
+
+	waits_blocked(r->waits, ev->pid, ev->tid, r->start_ns, ev->time, stack_node(r, ev));
+	thread_get(r, ev->pid, ev->tid)->sampled = true;
+}
+
+/* Attach mode: the mappings and threads that exist already (perf events
+ * report only what comes after). */
+static void attach_prepare(struct recorder *r)
+{
+	struct spaces *sp = unwinder_spaces(r->unwinder);
+	int i, j;
+
+	for (i = 0; i < r->cfg.npids; i++) {
+		pid_t pid = r->cfg.pids[i];
+		pid_t *tids;
+		int n;
+
+		space_load_proc_maps(spaces_get(sp, pid, true));
+		process_get(r, pid, 0);
+		n = procfs_list_tasks(pid, &tids);
+		for (j = 0; j < n; j++) {
+			char name[16] = "";
+
+			procfs_comm(pid, tids[j], name, sizeof(name));
+			thread_set_name(r, (uint32_t)pid, (uint32_t)tids[j], name);
+		}
+		if (n > 0)
+			free(tids);
+		if (r->waits)
+			blocked_each(pid, r->kernel, charge_blocked, r);
+	}
+}
+
+int recorder_start(struct recorder *r)
+{
+	if (r->attach && r->cfg.method != RECORDER_NONE)
+		attach_prepare(r);
+	return 0;
+}
+
+static bool targets_alive(const struct recorder *r)
+{
+	int i;
+
+	for (i = 0; i < r->cfg.npids; i++) {
+		char st = procfs_state(r->cfg.pids[i], 0);
+
+		if (st && st != 'Z' && st != 'X')
+			return true;
+	}
+	return false;
+}
+
+int recorder_poll(struct recorder *r, int timeout_ms)
+{
+	uint64_t now;
+	int err;
+
+	err = source_poll(r, timeout_ms);
+	if (err < 0 && err != -EINTR) {
+		snprintf(r->error, sizeof(r->error), "poll: %s", strerror(-err));
+		return err;
+	}
+	source_drain(r);
+	if (r->waits)
+		waits_resolve(r->waits);
+	now = now_ns(r);
+	if (r->attach && now - r->last_rescan >= RESCAN_NS) {
+		source_rescan(r);
+		r->last_rescan = now;
+		if (!targets_alive(r))
+			r->targets_gone = true;
+	}
+	if (now - r->last_commit >= r->cfg.commit_ns)
+		return recorder_commit(r);
+	return 0;
+}
+
+bool recorder_done(struct recorder *r)
+{
+	return r->attach && (r->targets_gone || source_done(r));
+}
+
+/* The end of a --waits recording: threads still off-CPU get their interval
+ * up to now; threads that never ran nor switched were blocked throughout. */
+static void finish_waits(struct recorder *r)
+{
+	uint64_t end = now_ns(r);
+	size_t i;
+
+	waits_close_all(r->waits, end, add_interval, r);
+	for (i = 0; i < r->nthreads; i++) {
+		struct thread_info *t = &r->threads[i];
+		struct wait_interval iv;
+
+		if (t->sampled || t->end || procfs_state(t->pid, t->tid) == 0)
+			continue;
+		iv.tid = (uint32_t)t->tid;
+		iv.kind = KIND_OFFCPU;
+		iv.node = 0;
+		iv.start = t->start ? t->start : r->start_ns;
+		iv.end = end;
+		add_interval(r, &iv);
+	}
+}
+
+int recorder_finish(struct recorder *r, int exit_status)
+{
+	int err;
+
+	source_disable(r);
+	source_drain(r);
+	if (r->waits)
+		finish_waits(r);
+	err = recorder_commit(r);
+	/* the last transaction marks the recording complete */
+	if (!err)
+		err = store_begin(r->store);
+	if (!err && exit_status >= 0)
+		err = store_set_meta_int(r->store, "exit_status",
+					 WIFEXITED(exit_status) ? WEXITSTATUS(exit_status)
+								: 128 + WTERMSIG(exit_status));
+	if (!err)
+		err = store_set_meta_int(r->store, "finished", 1);
+	if (!err)
+		err = store_commit(r->store);
+	source_close(r);
+	if (store_close(r->store) || err)
+		err = set_error(r, -EIO, "writing");
+	r->store = NULL;
+	return err;
+}
+
+/* Removes a recording that never started (the command could not run) and
+ * puts back the file it replaced. */
+void recorder_discard(struct recorder *r)
+{
+	static const char *const suffixes[] = { "-wal", "-shm" };
+	size_t i;
+	char *p;
+
+	source_close(r);
+	if (r->store)
+		store_close(r->store);
+	r->store = NULL;
+	unlink(r->output);
+	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
+		p = xasprintf("%s%s", r->output, suffixes[i]);
+		unlink(p);
+		free(p);
+	}
+	if (r->renamed) {
+		p = xasprintf("%s.old", r->output);
+		rename(p, r->output);
+		free(p);
+	}
+	recorder_free(r);
+}
+
+void recorder_free(struct recorder *r)
+{
+	if (!r)
+		return;
+	if (r->store)
+		store_close(r->store);
+	recorder_release(r);
+	free(r);
+}
+
+void recorder_stats(const struct recorder *r, struct recorder_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->elapsed_ns = now_ns(r) - r->start_ns;
+	st->samples = r->samples;
+	st->lost = r->lost;
+	st->unwind_errors = r->unwind_errors;
+	st->threads = r->nthreads;
+	st->processes = r->nprocesses;
+	st->processes_ended = r->processes_ended;
+	st->commits = r->commits;
+	st->last_commit_ns = r->last_commit;
+	st->freq = r->cfg.freq;
+	st->ptrace = r->pts != NULL;
+	st->kernel = r->kernel;
+}
+
+const char *recorder_error(const struct recorder *r)
+{
+	return r->error[0] ? r->error : "no error";
+}
