@@ -43,3 +43,9 @@ tests_unit_test_record_path_LDADD = $(UNIT_LDADD)
 tests_unit_test_recorder_SOURCES = tests/unit/test-recorder.c $(UNIT_FIXTURE)
 tests_unit_test_recorder_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_recorder_LDADD = $(UNIT_LDADD)
+
+# anomaly.c: share baselines and marks on synthetic windows and a recording
+UNIT_TESTS += tests/unit/test-anomaly
+tests_unit_test_anomaly_SOURCES = tests/unit/test-anomaly.c $(UNIT_FIXTURE)
+tests_unit_test_anomaly_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_anomaly_LDADD = $(UNIT_LDADD)
