@@ -21,6 +21,7 @@ struct thread_wait {
 	uint64_t off_since;
 	int64_t off_node;
 	int off_kind;
+	uint64_t read_ns;	/* waits_blocked: when off_node was read, else 0 */
 	/* the system call in progress */
 	bool in_call;
 	int64_t nr;
@@ -204,6 +205,7 @@ void waits_switch_out(struct waits *w, uint32_t pid, uint32_t tid, uint64_t time
 	t->off = true;
 	t->off_since = time;
 	t->off_node = node;
+	t->read_ns = 0;
 	/* TASK_RUNNING (0) means preempted; TASK_REPORT_MAX-style flags
 	 * (e.g. 0x100 for a preempted task on some kernels) are runnable too */
 	t->off_kind = (prev_state & 0xff) == 0 ? KIND_RUNQUEUE : KIND_OFFCPU;
@@ -234,6 +236,10 @@ bool waits_switch_in(struct waits *w, uint32_t tid, uint64_t time, uint64_t sinc
 		t->off_node = 0;
 		t->off_kind = KIND_OFFCPU;
 	}
+	/* woke before its stack was read: that stack may be a later one */
+	if (t->read_ns && time < t->read_ns)
+		t->off_node = 0;
+	t->read_ns = 0;
 	t->off = false;
 	if (time <= t->off_since)
 		return false;
@@ -243,6 +249,19 @@ bool waits_switch_in(struct waits *w, uint32_t tid, uint64_t time, uint64_t sinc
 	out->start = t->off_since;
 	out->end = time;
 	return true;
+}
+
+void waits_blocked(struct waits *w, uint32_t pid, uint32_t tid, uint64_t since_ns,
+		   uint64_t read_ns, int64_t node)
+{
+	bool is_new;
+	struct thread_wait *t = thread_get(w, pid, tid, &is_new);
+
+	t->off = true;
+	t->off_since = since_ns;
+	t->off_node = node;
+	t->off_kind = KIND_OFFCPU;
+	t->read_ns = read_ns;
 }
 
 void waits_thread_exit(struct waits *w, uint32_t tid)

@@ -45,6 +45,16 @@ void waits_switch_done(struct waits *w, uint32_t tid, uint64_t time);
  * attach): that interval is reported with node 0. */
 bool waits_switch_in(struct waits *w, uint32_t tid, uint64_t time, uint64_t since_ns,
 		     struct wait_interval *out);
+/*
+ * A thread found asleep when the recording attached (blocked.h), its stack
+ * read at read_ns without stopping it: it is off-CPU since since_ns in
+ * node. Its next switch-in ends that interval there; a switch-in stamped
+ * before read_ns means it woke before it was read (the stack read may be
+ * of a later sleep): that interval gets node 0 (unknown). An event of the
+ * thread's own (switch-out) replaces this.
+ */
+void waits_blocked(struct waits *w, uint32_t pid, uint32_t tid, uint64_t since_ns,
+		   uint64_t read_ns, int64_t node);
 void waits_sys_enter(struct waits *w, uint32_t pid, uint32_t tid, uint64_t time, int64_t nr,
 		     const uint64_t *args);
 void waits_sys_exit(struct waits *w, uint32_t pid, uint32_t tid, uint64_t time, int64_t nr,
