@@ -157,6 +157,7 @@ struct stacks {
 	size_t nstops, stops_cap, held_cap;
 	uint64_t *windows;
 	size_t nwindows, windows_cap;
+	size_t nunstopped;	/* threads read asleep, over all snapshots */
 	uint64_t *scratch;	/* MAX_FRAMES pcs */
 };
 
@@ -674,6 +675,7 @@ static void record_stops(struct stacks *sx, const struct ptrace_snapshot *snap)
 		sx->held[sx->nstops] = snap->threads[i].stop_ns - snap->threads[i].stop_latency_ns;
 		sx->stops[sx->nstops++] = snap->threads[i].stop_ns;
 	}
+	sx->nunstopped += (size_t)snap->window.unstopped;
 	xgrow(&sx->windows, &sx->windows_cap, sx->nwindows + 1, sizeof(*sx->windows));
 	sx->windows[sx->nwindows++] = snap->window.window_ns;
 }
@@ -697,8 +699,10 @@ static void print_stop_stats(struct stacks *sx, const struct ptrace_snapshot *sn
 	char a[128], b[128], c[128];
 
 	if (sx->nwindows > 1) {
-		fprintf(stderr, "%s: %zu snapshots, %zu thread stops\n", progname, sx->nwindows,
-			sx->nstops);
+		fprintf(stderr,
+			"%s: %zu snapshots, %zu thread stops, %zu threads read asleep without "
+			"a stop\n",
+			progname, sx->nwindows, sx->nstops, sx->nunstopped);
 		fprintf(stderr, "%s: per thread, interrupt to resume: %s\n", progname,
 			stats_text(a, sizeof(a), sx->stops, sx->nstops));
 		fprintf(stderr, "%s: per thread, held stopped: %s\n", progname,

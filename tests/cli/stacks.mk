@@ -8,6 +8,12 @@ check_PROGRAMS += tests/progs/blocker tests/progs/ptsample-check
 tests_progs_blocker_SOURCES = tests/progs/blocker.c
 tests_progs_blocker_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra
 tests_progs_blocker_LDFLAGS = -pthread
+# a server at rest (epoll_wait, nanosleep, read), counting EINTR: for what
+# is read without a stop (stacks, record --waits -p)
+check_PROGRAMS += tests/progs/idle
+tests_progs_idle_SOURCES = tests/progs/idle.c
+tests_progs_idle_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra
+tests_progs_idle_LDFLAGS = -pthread
 # the driver of ptsampler.h for the tests: links libhotstack.a
 tests_progs_ptsample_check_SOURCES = tests/progs/ptsample-check.c
 tests_progs_ptsample_check_LDADD = $(HS_LIBS)
@@ -25,6 +31,7 @@ STACKS_TESTS = \
 	tests/cli/t6030-stacks-sigkill.sh \
 	tests/cli/t6040-stacks-bad-input.sh \
 	tests/cli/t6050-stacks-stopped.sh \
+	tests/cli/t6060-stacks-asleep.sh \
 	tests/cli/t6100-ptrace-split.sh \
 	tests/cli/t6110-ptrace-follow.sh
 
