@@ -12,7 +12,12 @@
  *                      "file" (or null), "line" (or null) } ],
  *     with --callers F also "callers_of": { "name", "module", "self", "total" }
  *     (F itself) and "callers": [ { "name", "module", "samples", "weight_ns",
- *     "pct" (of F's total) } ]; with --callees, "callees_of" and "callees" }
+ *     "pct" (of F's total) } ]; with --callees, "callees_of" and "callees";
+ *     with --kind offcpu (and no --sort), "wait_sites": [ { "call",
+ *     "call_module", "caller" (or null), "caller_module", "count", "ns",
+ *     "pct" } ] }
+ * For the time kinds (offcpu, runqueue, wall) every pct is a share of time.
+ * A text table cut by --limit ends with "(N more rows; -n 0 prints all)".
  */
 #include "config.h"
 
@@ -56,6 +61,7 @@ enum { OPT_CALLERS = 256, OPT_CALLEES };
 struct report_opts {
 	const char *file;
 	enum profile_sort sort;
+	bool sort_given;
 	long limit;
 	const char *callers, *callees;
 	bool json;
@@ -82,6 +88,10 @@ static void print_header(const struct profile *p, const struct report_opts *o)
 			printf(", thread %d", o->filter.tid);
 		if (o->filter.module)
 			printf(", module '%s'", sanitize(buf, sizeof(buf), o->filter.module));
+		if (profile_by_time(p))
+			printf("; percentages are shares of %s time",
+			       o->filter.kind == KIND_OFFCPU ? "blocked" :
+			       o->filter.kind == KIND_RUNQUEUE ? "preempted" : "wall");
 		putchar('\n');
 	}
 }
@@ -117,7 +127,14 @@ static size_t digits(uint64_t v)
 
 #define NAME_WIDTH_MAX 60
 
-static void print_functions(const struct profile *p, const int *idx, size_t n)
+/* Under a table cut by --limit: how many rows it did not print. */
+static void print_more(size_t hidden)
+{
+	if (hidden)
+		printf("(%zu more row%s; -n 0 prints all)\n", hidden, hidden == 1 ? "" : "s");
+}
+
+static void print_functions(const struct profile *p, const int *idx, size_t n, size_t hidden)
 {
 	size_t i, cw = 7, fw = 8, mw = 6;
 	char name[4096], mod[4096], src[8192];
@@ -157,6 +174,80 @@ static void print_functions(const struct profile *p, const int *idx, size_t n)
 	}
 	if (!n)
 		printf("(no samples)\n");
+	print_more(hidden);
+}
+
+static const char *func_module_path(const struct profile *p, int func)
+{
+	int m = p->funcs[func].module;
+
+	return m >= 0 ? p->modules[m].path : NULL;
+}
+
+static const char *func_name_or(const struct profile *p, int func, const char *none)
+{
+	return func >= 0 ? p->funcs[func].name : none;
+}
+
+/* --kind offcpu: blocked time by wait site, the call and who made it. */
+static void print_wait_sites(const struct profile *p, const struct profile_wait_site *w,
+			     size_t n, size_t hidden)
+{
+	size_t i, cw = 5, fw = 4, mw = 6, k;
+	char name[4096], mod[4096];
+
+	for (i = 0; i < n; i++) {
+		if (digits(w[i].value.count) > cw)
+			cw = digits(w[i].value.count);
+		k = text_width(sanitize(name, sizeof(name), func_name_or(p, w[i].call, "?")));
+		if (k > fw)
+			fw = k > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : k;
+		k = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)));
+		if (k > mw)
+			mw = k;
+	}
+	printf("blocked time by wait site: the blocking call (innermost user-space frame)\n"
+	       "and the function that made it; kernel frames stay in the stacks\n");
+	printf("  wait%%   wait-s %*s  ", (int)cw, "waits");
+	print_padded("call", fw + 2);
+	print_padded("module", mw + 2);
+	printf("called from\n");
+	for (i = 0; i < n; i++) {
+		printf("%6.2f%% %8.3f %*llu  ", w[i].pct, w[i].value.weight_ns / 1e9, (int)cw,
+		       (unsigned long long)w[i].value.count);
+		print_padded(sanitize(name, sizeof(name), func_name_or(p, w[i].call, "?")), fw + 2);
+		print_padded(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)), mw + 2);
+		sanitize(name, sizeof(name), func_name_or(p, w[i].caller, "-"));
+		if (w[i].caller >= 0)
+			printf("%s (%s)\n", name,
+			       sanitize(mod, sizeof(mod), profile_func_module(p, w[i].caller)));
+		else
+			printf("%s\n", name);
+	}
+	if (!n)
+		printf("(no samples)\n");
+	print_more(hidden);
+}
+
+static void json_wait_sites(struct json *j, const struct profile *p,
+			    const struct profile_wait_site *w, size_t n)
+{
+	size_t i;
+
+	json_array_begin(j, "wait_sites");
+	for (i = 0; i < n; i++) {
+		json_object_begin(j, NULL);
+		json_string(j, "call", func_name_or(p, w[i].call, NULL));
+		json_string(j, "call_module", w[i].call >= 0 ? func_module_path(p, w[i].call) : NULL);
+		json_string(j, "caller", func_name_or(p, w[i].caller, NULL));
+		json_string(j, "caller_module",
+			    w[i].caller >= 0 ? func_module_path(p, w[i].caller) : NULL);
+		json_uint(j, "count", w[i].value.count);
+		json_uint(j, "ns", w[i].value.weight_ns);
+		json_double(j, "pct", w[i].pct, 2);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 static void print_edges(const struct profile *p, int func, const char *title,
@@ -189,13 +280,6 @@ static void print_edges(const struct profile *p, int func, const char *title,
 	}
 	if (!n)
 		printf("(none)\n");
-}
-
-static const char *func_module_path(const struct profile *p, int func)
-{
-	int m = p->funcs[func].module;
-
-	return m >= 0 ? p->modules[m].path : NULL;
 }
 
 static void json_functions(struct json *j, const struct profile *p, const int *idx, size_t n)
@@ -313,15 +397,20 @@ static void print_waits(const struct waits_summary *w, long limit)
 	printf("\nOff-CPU: %.3f s blocked in %llu waits, %.3f s preempted, %.3f s on CPU\n",
 	       (double)w->offcpu_ns / 1e9, (unsigned long long)w->offcpu_count,
 	       (double)w->runqueue_ns / 1e9, (double)w->cpu_ns / 1e9);
-	printf("  wait-s    count  stack (innermost first)\n");
+	printf("  (blocked-s: asleep off CPU, from switch-out to wake-up, by stack)\n");
+	printf("blocked-s   waits  stack (innermost first)\n");
 	for (i = 0; i < w->nstacks && i < rows && i < WAIT_ROWS * 2; i++) {
 		printf("%8.3f %8llu  ", (double)w->stacks[i].ns / 1e9,
 		       (unsigned long long)w->stacks[i].count);
 		print_stack_line(w->stacks[i].frames, w->stacks[i].nframes, 12);
 	}
+	print_more(w->nstacks - i);
 
-	printf("\nSystem calls:\n  %-18s %9s %10s %10s %10s %10s %7s\n", "name", "calls",
-	       "total-s", "p50-us", "p99-us", "max-us", "errors");
+	printf("\nSystem calls:\n  (in-call-s: entry to exit of the calls that completed while "
+	       "recording: asleep,\n  on CPU and waiting for a CPU; below a call, the in-call "
+	       "time of its calls that\n  slept in the stack shown)\n");
+	printf("  %-18s %9s %10s %10s %10s %10s %7s\n", "name", "calls", "in-call-s", "p50-us",
+	       "p99-us", "max-us", "errors");
 	for (i = 0; i < w->ncalls && i < rows; i++) {
 		const struct syscall_row *c = &w->calls[i];
 
@@ -335,13 +424,17 @@ static void print_waits(const struct waits_summary *w, long limit)
 			       (unsigned long long)c->errs[0].count, c->nerrs > 1 ? ", ..." : "");
 		putchar('\n');
 		if (c->stack) {
-			printf("      blocked %.3f s in: ", (double)c->stack_ns / 1e9);
+			printf("      %.3f s in calls that slept in: ", (double)c->stack_ns / 1e9);
 			print_stack_line(c->stack, c->nstack, 8);
 		}
 	}
+	print_more(w->ncalls - i);
 
-	printf("\nI/O by file and socket:\n  %-8s %9s %12s %12s %10s  %s\n", "kind", "calls",
-	       "read-B", "written-B", "wait-s", "target");
+	printf("\nI/O by file and socket:\n  (in-call-s: entry to exit of every call on the "
+	       "target, read, write, fsync or\n  epoll_wait alike, summed over its descriptors and "
+	       "threads)\n");
+	printf("  %-8s %9s %12s %12s %10s  %s\n", "kind", "calls", "read-B", "written-B",
+	       "in-call-s", "target");
 	for (i = 0; i < w->nio && i < rows; i++) {
 		const struct io_row *r = &w->io[i];
 
@@ -352,6 +445,7 @@ static void print_waits(const struct waits_summary *w, long limit)
 		       (unsigned long long)r->bytes_written, (double)r->wait_ns / 1e9,
 		       sanitized(r->target));
 	}
+	print_more(w->nio - i);
 }
 
 static void json_stack(struct json *j, const char *key, char *const *frames, size_t n)
@@ -446,6 +540,7 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 	while ((c = getopt_long(argc, argv, ":s:n:t:m:k:f:w", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
+			o->sort_given = true;
 			if (!strcmp(optarg, "self"))
 				o->sort = PROFILE_SORT_SELF;
 			else if (!strcmp(optarg, "total"))
@@ -515,7 +610,8 @@ int cmd_report(int argc, char **argv)
 		.filter = PROFILE_FILTER_INIT,
 	};
 	struct profile_edge *callers = NULL, *callees = NULL;
-	size_t ncallers = 0, ncallees = 0, n;
+	size_t ncallers = 0, ncallees = 0, n, hidden = 0, nsites = 0, nshown = 0;
+	struct profile_wait_site *sites = NULL;
 	int caller_target = -1, callee_target = -1, *idx;
 	struct waits_summary *waits = NULL;
 	struct profile *p;
@@ -529,8 +625,15 @@ int cmd_report(int argc, char **argv)
 	if (o.waits && waits_summary_load(o.file, o.filter.tid, &waits, &err))
 		die("%s", err);
 	n = profile_sorted_funcs(p, o.sort, &idx);
-	if (o.limit && (size_t)o.limit < n)
-		n = o.limit;
+	if (o.limit && (size_t)o.limit < n) {
+		hidden = n - (size_t)o.limit;
+		n = (size_t)o.limit;
+	}
+	/* off-CPU: every wait's leaf is the scheduler; rank by wait site */
+	if (o.filter.kind == KIND_OFFCPU && !o.sort_given && !o.callers && !o.callees) {
+		nsites = profile_wait_sites(p, &sites);
+		nshown = o.limit && (size_t)o.limit < nsites ? (size_t)o.limit : nsites;
+	}
 	if (o.callers) {
 		caller_target = lookup_func(p, o.callers);
 		ncallers = profile_callers(p, caller_target, &callers);
@@ -554,6 +657,8 @@ int cmd_report(int argc, char **argv)
 		else
 			json_null(&j, "duration_ns");
 		json_functions(&j, p, idx, n);
+		if (sites)
+			json_wait_sites(&j, p, sites, nshown);
 		if (o.callers)
 			json_edges(&j, "callers", p, caller_target, callers, ncallers);
 		if (o.callees)
@@ -564,8 +669,10 @@ int cmd_report(int argc, char **argv)
 		json_finish(&j);
 	} else {
 		print_header(p, &o);
-		if (!o.callers && !o.callees)
-			print_functions(p, idx, n);
+		if (sites)
+			print_wait_sites(p, sites, nshown, nsites - nshown);
+		else if (!o.callers && !o.callees)
+			print_functions(p, idx, n, hidden);
 		if (o.callers)
 			print_edges(p, caller_target, "callers", callers, ncallers);
 		if (o.callees)
@@ -574,6 +681,7 @@ int cmd_report(int argc, char **argv)
 			print_waits(waits, o.limit);
 	}
 	waits_summary_free(waits);
+	free(sites);
 	free(callers);
 	free(callees);
 	free(idx);

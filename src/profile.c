@@ -491,9 +491,10 @@ static void sum_funcs(struct profile *p, const int *order, size_t n)
 	free(onpath);
 	for (i = 0; i < p->nfuncs; i++) {
 		struct profile_func *f = &p->funcs[i];
+		struct profile_value all = { p->totals.samples, p->totals.weight_ns };
 
-		f->self_pct = p->totals.samples ? 100.0 * f->self.count / p->totals.samples : 0;
-		f->total_pct = p->totals.samples ? 100.0 * f->total.count / p->totals.samples : 0;
+		f->self_pct = profile_share(p, &f->self, &all);
+		f->total_pct = profile_share(p, &f->total, &all);
 	}
 }
 
@@ -826,6 +827,121 @@ static int cmp_u64_desc(uint64_t a, uint64_t b)
 	return a > b ? -1 : a < b;
 }
 
+/* ---- time kinds ------------------------------------------------------- */
+
+bool profile_by_time(const struct profile *p)
+{
+	return p->filter.kind != KIND_CPU && p->totals.weight_ns > 0;
+}
+
+double profile_share(const struct profile *p, const struct profile_value *v,
+		     const struct profile_value *of)
+{
+	if (profile_by_time(p))
+		return of->weight_ns ? 100.0 * (double)v->weight_ns / (double)of->weight_ns : 0;
+	return of->count ? 100.0 * (double)v->count / (double)of->count : 0;
+}
+
+/* Order two values the way p's percentages go: by time, else by count
+ * (then the other). */
+static int cmp_value_desc(const struct profile *p, const struct profile_value *a,
+			  const struct profile_value *b)
+{
+	int c;
+
+	if (profile_by_time(p)) {
+		c = cmp_u64_desc(a->weight_ns, b->weight_ns);
+		return c ? c : cmp_u64_desc(a->count, b->count);
+	}
+	c = cmp_u64_desc(a->count, b->count);
+	return c ? c : cmp_u64_desc(a->weight_ns, b->weight_ns);
+}
+
+static bool frame_is_kernel(const struct profile *p, const struct profile_frame *f)
+{
+	return f->module >= 0 && p->modules[f->module].is_kernel;
+}
+
+static bool module_is_shared(const struct profile *p, int module)
+{
+	return module >= 0 && strstr(p->modules[module].name, ".so");
+}
+
+/* The wait site of a leaf node: see profile_wait_sites(). */
+static void wait_site_of(const struct profile *p, int leaf, int *call, int *caller)
+{
+	const struct profile_frame *cf = NULL;
+	int n;
+
+	*call = *caller = -1;
+	for (n = leaf; n > 0 && p->nodes[n].frame >= 0; n = p->nodes[n].parent) {
+		const struct profile_frame *f = &p->frames[p->nodes[n].frame];
+
+		if (frame_is_kernel(p, f))
+			continue;
+		if (!cf) {
+			cf = f;
+			*call = f->func;
+			continue;
+		}
+		/* a library's call: the first frame outside the library; the
+		 * program's own: the function that called it */
+		if (module_is_shared(p, cf->module) ? f->module != cf->module : f->func != cf->func) {
+			*caller = f->func;
+			return;
+		}
+	}
+	if (!cf && leaf > 0 && p->nodes[leaf].frame >= 0)
+		*call = p->frames[p->nodes[leaf].frame].func;
+}
+
+static int cmp_sites(const void *a, const void *b, void *arg)
+{
+	const struct profile_wait_site *x = a, *y = b;
+	const struct profile *p = arg;
+	int c = cmp_value_desc(p, &x->value, &y->value);
+
+	if (!c && x->call != y->call)
+		c = x->call < 0 ? 1 : y->call < 0 ? -1 : cmp_func_names(p, x->call, y->call);
+	if (!c && x->caller != y->caller)
+		c = x->caller < 0 ? 1 : y->caller < 0 ? -1 : cmp_func_names(p, x->caller, y->caller);
+	return c;
+}
+
+size_t profile_wait_sites(const struct profile *p, struct profile_wait_site **out)
+{
+	struct profile_wait_site *v = NULL;
+	struct profile_value all = { p->totals.samples, p->totals.weight_ns };
+	struct hashmap map;
+	size_t n = 0, cap = 0, i;
+
+	hashmap_init(&map);
+	for (i = 1; i < p->nnodes; i++) {
+		const struct profile_node *node = &p->nodes[i];
+		int key[2];
+		uint64_t idx = n;
+
+		if (value_zero(&node->self))
+			continue;
+		wait_site_of(p, (int)i, &key[0], &key[1]);
+		if (!hashmap_get_or_put(&map, key, sizeof(key), &idx)) {
+			xgrow(&v, &cap, n + 1, sizeof(*v));
+			memset(&v[n], 0, sizeof(v[n]));
+			v[n].call = key[0];
+			v[n].caller = key[1];
+			n++;
+		}
+		value_add(&v[idx].value, &node->self);
+	}
+	hashmap_release(&map);
+	for (i = 0; i < n; i++)
+		v[i].pct = profile_share(p, &v[i].value, &all);
+	if (n)
+		qsort_r(v, n, sizeof(*v), cmp_sites, (void *)p);
+	*out = v;
+	return n;
+}
+
 static int cmp_funcs(const void *a, const void *b, void *arg)
 {
 	const struct sort_ctx *ctx = arg;
@@ -834,13 +950,13 @@ static int cmp_funcs(const void *a, const void *b, void *arg)
 	int c;
 
 	if (ctx->key == PROFILE_SORT_SELF) {
-		c = cmp_u64_desc(fa->self.count, fb->self.count);
+		c = cmp_value_desc(ctx->p, &fa->self, &fb->self);
 		if (!c)
-			c = cmp_u64_desc(fa->total.count, fb->total.count);
+			c = cmp_value_desc(ctx->p, &fa->total, &fb->total);
 	} else {
-		c = cmp_u64_desc(fa->total.count, fb->total.count);
+		c = cmp_value_desc(ctx->p, &fa->total, &fb->total);
 		if (!c)
-			c = cmp_u64_desc(fa->self.count, fb->self.count);
+			c = cmp_value_desc(ctx->p, &fa->self, &fb->self);
 	}
 	if (!c)
 		c = cmp_u64_desc(fa->total.weight_ns, fb->total.weight_ns);
@@ -885,10 +1001,8 @@ int profile_find_func(const struct profile *p, const char *name, int *nmatch)
 static int cmp_edges(const void *a, const void *b, void *arg)
 {
 	const struct profile_edge *ea = a, *eb = b;
-	int c = cmp_u64_desc(ea->value.count, eb->value.count);
+	int c = cmp_value_desc(arg, &ea->value, &eb->value);
 
-	if (!c)
-		c = cmp_u64_desc(ea->value.weight_ns, eb->value.weight_ns);
 	return c ? c : cmp_func_names(arg, ea->func, eb->func);
 }
 
@@ -939,8 +1053,7 @@ static size_t edges(const struct profile *p, int func, bool callers, struct prof
 			continue;
 		e[n].func = (int)i;
 		e[n].value = sum[i];
-		e[n].pct = p->funcs[func].total.count ?
-			   100.0 * sum[i].count / p->funcs[func].total.count : 0;
+		e[n].pct = profile_share(p, &sum[i], &p->funcs[func].total);
 		n++;
 	}
 	free(sum);

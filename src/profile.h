@@ -22,7 +22,10 @@
  *          sample however often it recurses.
  *   edges  (callers/callees) samples where F directly calls G (the frame
  *          below F on the path is G), counted once per sample per edge.
- *   pct    100 * count / totals.samples, by sample count.
+ *   pct    100 * count / totals.samples, by sample count; for the time
+ *          kinds (offcpu, runqueue, wall: profile_by_time()) a share of
+ *          time, 100 * weight_ns / totals.weight_ns, and functions and edges
+ *          are ordered by time too: one wait of 18 s is not one sample.
  *
  * Everything below is read-only for users; indices are ints, -1 means none.
  * A loaded profile is never modified: queries only read it (threads may share
@@ -228,6 +231,36 @@ struct profile_folded {
 };
 size_t profile_folded(const struct profile *p, struct profile_folded **out);
 void profile_folded_free(struct profile_folded *f, size_t n);
+
+/* Whether p's percentages and orders are of time (a time kind with
+ * weights), not of sample counts. */
+bool profile_by_time(const struct profile *p);
+/* 100 * v / of, by time or by count as profile_by_time() says; 0 if of is 0. */
+double profile_share(const struct profile *p, const struct profile_value *v,
+		     const struct profile_value *of);
+
+/*
+ * Off-CPU time by where a user can act on it. Every sampled stack of a wait
+ * ends in the scheduler, the same kernel leaf for every wait; a wait site
+ * is instead
+ *   call    the innermost user-space frame: the blocking call (read,
+ *           __nanosleep, pthread_cond_wait, or the program's own function
+ *           when it makes the system call itself); for a stack without
+ *           user frames, its leaf
+ *   caller  the function that made the call: for a call in a shared
+ *           library, the first frame outside that library (the program's
+ *           function that called read); for a call in the program, the
+ *           function that called it; -1 if none
+ * Kernel frames stay in the stacks (nodes, folded); they only do not rank.
+ * Sites are summed over the selection, most time (or samples) first; pct
+ * as the functions'. *out is malloc'd; returns its length.
+ */
+struct profile_wait_site {
+	int call, caller;		/* indices into funcs; caller may be -1 */
+	struct profile_value value;
+	double pct;
+};
+size_t profile_wait_sites(const struct profile *p, struct profile_wait_site **out);
 
 /*
  * The samples rows of p's selection streamed again from st (the recording p
