@@ -207,16 +207,16 @@ static int add_io(void *arg, const int64_t *ints, const char *const *texts)
 	return 0;
 }
 
-/* Total weight of one kind for the thread selection. */
-static uint64_t kind_total(struct store *st, int kind, int tid, uint64_t *count)
+/* Total weight of one kind for the selection (thread, time range). */
+static uint64_t kind_total(struct store *st, int kind, const struct profile_filter *sel,
+			   uint64_t *count)
 {
-	struct profile_filter f = PROFILE_FILTER_INIT;
+	struct profile_filter f = *sel;
 	struct profile *p;
 	uint64_t ns = 0;
 	char *err;
 
 	f.kind = kind;
-	f.tid = tid;
 	if (profile_load(st, &f, &p, &err) == 0) {
 		ns = p->totals.weight_ns;
 		if (count)
@@ -231,32 +231,50 @@ static uint64_t kind_total(struct store *st, int kind, int tid, uint64_t *count)
 int waits_summary_load(const char *path, int tid, struct waits_summary **out, char **errmsg)
 {
 	struct profile_filter f = PROFILE_FILTER_INIT;
-	struct waits_summary *w;
-	struct load_ctx c = { 0 };
-	struct profile *p = NULL;
-	struct profile_folded *folded;
 	struct store *st;
-	char *meta;
-	size_t i, n;
 	int ret;
 
 	ret = store_open(path, &st, errmsg);
 	if (ret)
 		return ret;
+	f.tid = tid;
+	ret = waits_summary_load_store(st, &f, out, errmsg);
+	store_free(st);
+	return ret;
+}
+
+int waits_summary_load_store(struct store *st, const struct profile_filter *sel,
+			     struct waits_summary **out, char **errmsg)
+{
+	struct profile_filter f = *sel;
+	const char *path = store_path(st);
+	struct waits_summary *w;
+	struct load_ctx c = { 0 };
+	struct profile *p = NULL;
+	struct profile_folded *folded;
+	int tid = sel->tid;
+	char *meta;
+	size_t i, n;
+	int ret;
+
+	*out = NULL;
 	w = xcalloc(1, sizeof(*w));
 	meta = store_get_meta(st, "waits");
 	w->has_waits = meta && atoi(meta) == 1;
 	free(meta);
+	f.module = NULL;
+	if (profile_filter_has_range(&f))
+		w->range_ignored = !store_set_wait_range(st, f.slice_lo < 0 ? 0 : f.slice_lo,
+							 f.slice_hi > 0 ? f.slice_hi - 1 : -1);
 
 	f.kind = KIND_OFFCPU;
-	f.tid = tid;
 	ret = profile_load(st, &f, &p, errmsg);
 	if (ret)
 		goto fail;
 	w->offcpu_ns = p->totals.weight_ns;
 	w->offcpu_count = p->totals.samples;
-	w->cpu_ns = kind_total(st, KIND_CPU, tid, NULL);
-	w->runqueue_ns = kind_total(st, KIND_RUNQUEUE, tid, NULL);
+	w->cpu_ns = kind_total(st, KIND_CPU, &f, NULL);
+	w->runqueue_ns = kind_total(st, KIND_RUNQUEUE, &f, NULL);
 
 	/* off-CPU stacks by blocked time */
 	n = profile_folded(p, &folded);
@@ -288,17 +306,17 @@ int waits_summary_load(const char *path, int tid, struct waits_summary **out, ch
 	if (!ret)
 		ret = store_each_io(st, tid, add_io, &c);
 	free(c.hist);
+	store_set_wait_range(st, -1, -1);
 	if (ret) {
 		*errmsg = xasprintf("reading the waits of '%s' failed", sanitized(path));
 		goto fail;
 	}
 	profile_free(p);
-	store_free(st);
 	*out = w;
 	return 0;
 fail:
+	store_set_wait_range(st, -1, -1);
 	profile_free(p);
-	store_free(st);
 	waits_summary_free(w);
 	return ret;
 }

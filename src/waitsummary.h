@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct store;
+
 struct offcpu_stack {
 	char **frames;		/* function names, root first (folded form) */
 	size_t nframes;
@@ -50,11 +52,20 @@ struct waits_summary {
 	size_t ncalls;
 	struct io_row *io;		/* most wait first */
 	size_t nio;
+	/* a time range was asked for but the recording's system call and I/O
+	 * tables have no time slices (version 1): they cover the whole run
+	 * (off-CPU stacks and times do honour the range) */
+	int range_ignored;
 };
 
 /* Loads the summary of path for thread tid (0 = all threads). Returns 0 or
  * a negative errno with a one-line *errmsg. */
 int waits_summary_load(const char *path, int tid, struct waits_summary **out, char **errmsg);
+/* The same from an open recording, for the selection's thread and time
+ * range (its kind and module are ignored). */
+struct profile_filter;
+int waits_summary_load_store(struct store *st, const struct profile_filter *sel,
+			     struct waits_summary **out, char **errmsg);
 void waits_summary_free(struct waits_summary *w);
 
 #endif

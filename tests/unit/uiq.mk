@@ -1,0 +1,25 @@
+# tests/unit/uiq.mk - unit tests of the UI's query layer (included from
+# Makefile.am): time range and thread filters, the timeline, threads, source
+# lines and safe source reading, on recordings from fixture.c.
+
+UIQ_TESTS = \
+	tests/unit/test-timeline \
+	tests/unit/test-threads \
+	tests/unit/test-source
+
+UIQ_ENV = $(UNIT_FIXTURE) tests/unit/dbenv.c tests/unit/dbenv.h
+
+check_PROGRAMS += $(UIQ_TESTS)
+TESTS += $(UIQ_TESTS)
+
+tests_unit_test_timeline_SOURCES = tests/unit/test-timeline.c $(UIQ_ENV)
+tests_unit_test_timeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_timeline_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_threads_SOURCES = tests/unit/test-threads.c $(UIQ_ENV)
+tests_unit_test_threads_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_threads_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_source_SOURCES = tests/unit/test-source.c $(UIQ_ENV)
+tests_unit_test_source_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_source_LDADD = $(UNIT_LDADD)
