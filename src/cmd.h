@@ -16,6 +16,7 @@ int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+int cmd_ui(int argc, char **argv);
 
 /* True if argv has -h/--help before any "--"; used by each command. */
 int cmd_wants_help(int argc, char **argv);

@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "import", cmd_import, "make a recording from folded stacks or perf script output" },
 	{ "merge",  cmd_merge,  "combine recordings from several processes or hosts into one" },
 	{ "stacks", cmd_stacks, "print the stack of every thread of a live process" },
+	{ "ui",     cmd_ui,     "browse a recording in the terminal: hotspots, tree, flame graph" },
 };
 
 static void print_usage(FILE *f)

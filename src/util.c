@@ -193,7 +193,7 @@ size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-char *sanitize(char *dst, size_t dstsize, const char *src)
+static char *sanitize_to(char *dst, size_t dstsize, const char *src, bool ascii)
 {
 	const unsigned char *s = (const unsigned char *)(src ? src : "");
 	size_t o = 0;
@@ -204,6 +204,8 @@ char *sanitize(char *dst, size_t dstsize, const char *src)
 		size_t n = utf8_len(s);
 
 		if (n == 1 && (*s < 0x20 || *s == 0x7f))
+			n = 0;
+		if (ascii && n > 1)
 			n = 0;
 		if (n) {
 			if (o + n >= dstsize)
@@ -221,6 +223,16 @@ char *sanitize(char *dst, size_t dstsize, const char *src)
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+char *sanitize(char *dst, size_t dstsize, const char *src)
+{
+	return sanitize_to(dst, dstsize, src, false);
+}
+
+char *sanitize_ascii(char *dst, size_t dstsize, const char *src)
+{
+	return sanitize_to(dst, dstsize, src, true);
 }
 
 const char *sanitized(const char *src)

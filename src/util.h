@@ -61,6 +61,9 @@ extern void (*die_hook)(void);
  * NUL-terminates; truncates to dstsize - 1 bytes. Returns dst.
  */
 char *sanitize(char *dst, size_t dstsize, const char *src);
+/* As sanitize(), but every byte outside printable ASCII becomes "\xNN" too:
+ * for terminals whose locale is not UTF-8 (0x9b is CSI on 8-bit ones). */
+char *sanitize_ascii(char *dst, size_t dstsize, const char *src);
 /* As sanitize() into a static buffer; for one-off messages. */
 const char *sanitized(const char *src);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */

@@ -1,0 +1,152 @@
+/* cmd-ui.c - hotstack ui: browse a recording in the terminal
+ *
+ * Options and checks only; the UI is in ui/ (ui.h). The recording is
+ * opened through the query layer before the screen is taken over, so a
+ * missing, corrupt or too new file gives report's one-line message. With
+ * --headless the screen is rendered at a fixed size, driven by --keys, and
+ * printed as text (golden screens); that is the one mode that works when
+ * standard output is not a terminal.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../ui/ui.h"
+#include "cmd.h"
+#include "profile.h"
+#include "store.h"
+#include "util.h"
+
+static const char ui_usage[] =
+	"usage: hotstack ui [FILE] [OPTIONS]\n"
+	"\n"
+	"Browse a recording (FILE, default hotstack.db) in the terminal: hotspots,\n"
+	"call tree, flame graph and more, one key each (press ? inside for all keys).\n"
+	"\n"
+	"  -k, --kind KIND         sample kind to start with: cpu (default), offcpu,\n"
+	"                          runqueue or wall\n"
+	"  -v, --view N            start in view N (1 Hotspots, 2 Call tree, 3 Flame graph,\n"
+	"                          4 Waits, 5 Threads, 6 Timeline, 7 Source)\n"
+	"      --no-color          no colours (also when NO_COLOR is set)\n"
+	"      --no-mouse          leave the mouse to the terminal (select and copy)\n"
+	"      --ascii             ASCII drawing only (the default when the locale is\n"
+	"                          not UTF-8)\n"
+	"      --source-path OLD=NEW  read source files under NEW where the recording\n"
+	"                          says OLD (repeatable)\n"
+	"      --headless COLSxROWS  no terminal: render at that size, run --keys, print\n"
+	"                          the screen as text (for tests and scripts)\n"
+	"      --keys SCRIPT       keys for --headless: characters, and <Enter> <Esc>\n"
+	"                          <Tab> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home>\n"
+	"                          <End> <dump> <resize WxH> (see hotstack-ui(1))\n"
+	"      --timing            with --headless: print load and per-key times to stderr\n"
+	"  -h, --help              print this help\n";
+
+enum { OPT_NO_COLOR = 256, OPT_NO_MOUSE, OPT_ASCII, OPT_SOURCE_PATH, OPT_HEADLESS, OPT_KEYS,
+       OPT_TIMING };
+
+int cmd_ui(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "view", required_argument, NULL, 'v' },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+		{ "no-mouse", no_argument, NULL, OPT_NO_MOUSE },
+		{ "ascii", no_argument, NULL, OPT_ASCII },
+		{ "source-path", required_argument, NULL, OPT_SOURCE_PATH },
+		{ "headless", required_argument, NULL, OPT_HEADLESS },
+		{ "keys", required_argument, NULL, OPT_KEYS },
+		{ "timing", no_argument, NULL, OPT_TIMING },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ui_opts o = { .path = "hotstack.db", .color = true, .mouse = true,
+			     .kind = KIND_CPU };
+	const char **remap = NULL;
+	const char *keys = NULL, *nc = getenv("NO_COLOR");
+	int cols = 0, rows = 0, c, rc;
+	bool headless = false, timing = false;
+	struct ui_model *m;
+	char *err = NULL, tail;
+	long view;
+
+	if (cmd_wants_help(argc, argv))
+		return cmd_print_help(ui_usage);
+	while ((c = getopt_long(argc, argv, "k:v:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			o.kind = profile_kind_from_name(optarg);
+			if (o.kind < 0)
+				die_usage("unknown sample kind '%s': use cpu, offcpu, runqueue or wall",
+					  sanitized(optarg));
+			break;
+		case 'v':
+			if (parse_long(optarg, 1, 9, &view))
+				die_usage("--view wants a view number 1-9, not '%s'", sanitized(optarg));
+			o.initial_view = '0' + (int)view;
+			break;
+		case OPT_NO_COLOR:
+			o.color = false;
+			break;
+		case OPT_NO_MOUSE:
+			o.mouse = false;
+			break;
+		case OPT_ASCII:
+			o.ascii = true;
+			break;
+		case OPT_SOURCE_PATH:
+			if (!strchr(optarg, '='))
+				die_usage("--source-path wants OLD=NEW, not '%s'", sanitized(optarg));
+			remap = xrealloc(remap, (o.nsource_remap + 1) * sizeof(*remap));
+			remap[o.nsource_remap++] = optarg;
+			break;
+		case OPT_HEADLESS:
+			if (sscanf(optarg, "%dx%d%c", &cols, &rows, &tail) != 2 || cols < 1 ||
+			    rows < 1 || cols > 1000 || rows > 1000)
+				die_usage("--headless wants COLSxROWS (e.g. 100x30), not '%s'",
+					  sanitized(optarg));
+			headless = true;
+			break;
+		case OPT_KEYS:
+			keys = optarg;
+			break;
+		case OPT_TIMING:
+			timing = true;
+			break;
+		default:
+			die_usage("see 'hotstack ui --help'");
+		}
+	}
+	if (optind < argc)
+		o.path = argv[optind++];
+	if (optind < argc)
+		die_usage("unexpected argument '%s'", sanitized(argv[optind]));
+	if ((keys || timing) && !headless)
+		die_usage("--keys and --timing go with --headless");
+	o.source_remap = remap;
+	if (nc && *nc)
+		o.color = false;
+	if (!headless && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
+		die("'hotstack ui' needs a terminal; for text output use 'hotstack report %s'",
+		    sanitized(o.path));
+	setlocale(LC_ALL, "");
+	setlocale(LC_NUMERIC, "C");
+	if (ui_model_open(&o, &m, &err))
+		die("%s", err);
+	if (headless) {
+		rc = ui_headless(&o, m, cols, rows, keys, stdout, timing);
+		if (rc)
+			die("--keys: cannot parse '%s' (see hotstack-ui(1) for key names)",
+			    sanitized(keys));
+		rc = EXIT_OK;
+	} else {
+		rc = ui_browse(&o, m);
+	}
+	ui_model_free(m);
+	free(remap);
+	return rc;
+}

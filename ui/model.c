@@ -1,0 +1,238 @@
+/* model.c - the recording under the UI's filters, and the hotspot rows */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct ui_model *model_new(const char *path)
+{
+	struct ui_model *m = xcalloc(1, sizeof(*m));
+
+	m->path = xstrdup(path);
+	return m;
+}
+
+void model_free(struct ui_model *m)
+{
+	if (!m)
+		return;
+	profile_free(m->p);
+	free(m->uself);
+	free(m->path);
+	free(m);
+}
+
+void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf)
+{
+	struct profile_filter init = PROFILE_FILTER_INIT;
+
+	*pf = init;
+	pf->kind = f->kind;
+	pf->tid = f->tid;
+	/* the time range (f->from_ns, f->to_ns) goes here once profile_filter
+	 * has one */
+}
+
+int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
+{
+	struct profile_filter pf;
+	struct profile *p;
+	uint64_t t0 = monotonic_ns();
+	int err;
+
+	model_profile_filter(f, &pf);
+	err = profile_open(m->path, &pf, &p, errmsg);
+	if (err)
+		return err;
+	profile_free(m->p);
+	m->p = p;
+	m->filter = *f;
+	free(m->uself);
+	m->uself = NULL;
+	m->has_waits = profile_meta(p, "waits") != NULL;
+	m->load_ns = monotonic_ns() - t0;
+	return 0;
+}
+
+bool model_frame_is_kernel(const struct profile *p, int frame)
+{
+	int mod = frame >= 0 ? p->frames[frame].module : -1;
+
+	return mod >= 0 && p->modules[mod].is_kernel;
+}
+
+bool model_func_is_kernel(const struct profile *p, int func)
+{
+	int mod = func >= 0 ? p->funcs[func].module : -1;
+
+	return mod >= 0 && p->modules[mod].is_kernel;
+}
+
+/* Self per function with kernel leaves given to their nearest user caller. */
+static void build_uself(struct ui_model *m)
+{
+	const struct profile *p = m->p;
+	size_t i;
+
+	m->uself = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*m->uself));
+	for (i = 1; i < p->nnodes; i++) {
+		const struct profile_node *nd = &p->nodes[i];
+		int v = (int)i;
+
+		if (!nd->self.count)
+			continue;
+		while (v > 0 && model_frame_is_kernel(p, p->nodes[v].frame))
+			v = p->nodes[v].parent;
+		if (v <= 0)
+			continue;
+		m->uself[p->frames[p->nodes[v].frame].func].count += nd->self.count;
+		m->uself[p->frames[p->nodes[v].frame].func].weight_ns += nd->self.weight_ns;
+	}
+}
+
+struct profile_value model_func_self(struct ui_model *m, int func)
+{
+	if (!m->filter.hide_kernel)
+		return m->p->funcs[func].self;
+	if (!m->uself)
+		build_uself(m);
+	return m->uself[func];
+}
+
+const char *model_sort_name(enum model_sort s)
+{
+	static const char *const names[] = { "self", "total", "name" };
+
+	return s < MODEL_SORT_COUNT ? names[s] : "?";
+}
+
+static struct ui_model *sort_model;
+static enum model_sort sort_by;
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return (a < b) - (a > b);
+}
+
+static int cmp_funcs(const void *a, const void *b)
+{
+	const struct profile *p = sort_model->p;
+	int x = *(const int *)a, y = *(const int *)b, c = 0;
+	const char *mx, *my;
+
+	switch (sort_by) {
+	case MODEL_SORT_SELF:
+		c = cmp_u64_desc(model_func_self(sort_model, x).count,
+				 model_func_self(sort_model, y).count);
+		if (!c)
+			c = cmp_u64_desc(p->funcs[x].total.count, p->funcs[y].total.count);
+		break;
+	case MODEL_SORT_TOTAL:
+		c = cmp_u64_desc(p->funcs[x].total.count, p->funcs[y].total.count);
+		if (!c)
+			c = cmp_u64_desc(model_func_self(sort_model, x).count,
+					 model_func_self(sort_model, y).count);
+		break;
+	default:
+		break;
+	}
+	if (!c)
+		c = strcmp(p->funcs[x].name, p->funcs[y].name);
+	if (!c) {
+		mx = p->funcs[x].module >= 0 ? p->modules[p->funcs[x].module].path : "";
+		my = p->funcs[y].module >= 0 ? p->modules[p->funcs[y].module].path : "";
+		c = strcmp(mx, my);
+	}
+	return c ? c : (x > y) - (x < y);
+}
+
+size_t model_hotspots(struct ui_model *m, enum model_sort sort, int **out)
+{
+	const struct profile *p = m->p;
+	int *idx = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*idx));
+	size_t i, n = 0;
+
+	if (m->filter.hide_kernel && !m->uself)
+		build_uself(m);
+	for (i = 0; i < p->nfuncs; i++) {
+		if (!p->funcs[i].total.count)
+			continue;
+		if (m->filter.hide_kernel && model_func_is_kernel(p, (int)i))
+			continue;
+		idx[n++] = (int)i;
+	}
+	sort_model = m;
+	sort_by = sort;
+	qsort(idx, n, sizeof(*idx), cmp_funcs);
+	*out = idx;
+	return n;
+}
+
+void model_func_key(const struct profile *p, int func, struct strbuf *sb)
+{
+	const struct profile_func *f = &p->funcs[func];
+
+	strbuf_adds(sb, f->name);
+	strbuf_add(sb, "\x1f", 1);
+	strbuf_adds(sb, f->module >= 0 ? p->modules[f->module].path : "");
+}
+
+int model_func_by_key(const struct profile *p, const char *key)
+{
+	const char *us = key ? strchr(key, '\x1f') : NULL;
+	size_t i, nlen;
+
+	if (!us)
+		return -1;
+	nlen = (size_t)(us - key);
+	for (i = 0; i < p->nfuncs; i++) {
+		const struct profile_func *f = &p->funcs[i];
+		const char *mod = f->module >= 0 ? p->modules[f->module].path : "";
+
+		if (strlen(f->name) == nlen && !memcmp(f->name, key, nlen) && !strcmp(mod, us + 1))
+			return (int)i;
+	}
+	return -1;
+}
+
+int ui_model_open(const struct ui_opts *o, struct ui_model **out, char **errmsg)
+{
+	struct ui_filter f = { .kind = o->kind, .tid = 0, .from_ns = -1, .to_ns = -1 };
+	struct ui_model *m;
+	int err;
+
+	*out = NULL;
+	if (o->nbefore || o->nafter) {
+		*errmsg = xstrdup("the before/after comparison is not in this build yet; "
+				  "use 'hotstack diff'");
+		return -ENOTSUP;
+	}
+	m = model_new(o->path);
+	err = model_load(m, &f, errmsg);
+	/* a recording of off-CPU samples only (e.g. imported): show those */
+	if (!err && o->kind == KIND_CPU && !m->p->totals.samples && !m->has_waits) {
+		char *msg = NULL;
+
+		f.kind = KIND_OFFCPU;
+		if (model_load(m, &f, &msg) || !m->p->totals.samples) {
+			f.kind = KIND_CPU;
+			free(msg);
+			msg = NULL;
+			err = model_load(m, &f, errmsg);
+		}
+	}
+	if (err) {
+		model_free(m);
+		return err;
+	}
+	*out = m;
+	return 0;
+}
+
+void ui_model_free(struct ui_model *m)
+{
+	model_free(m);
+}
