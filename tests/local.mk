@@ -49,3 +49,9 @@ UNIT_TESTS += tests/unit/test-anomaly
 tests_unit_test_anomaly_SOURCES = tests/unit/test-anomaly.c $(UNIT_FIXTURE)
 tests_unit_test_anomaly_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_anomaly_LDADD = $(UNIT_LDADD)
+
+# rotate.c: rotated recordings, retention, latest, ranges, time parsing
+UNIT_TESTS += tests/unit/test-rotate
+tests_unit_test_rotate_SOURCES = tests/unit/test-rotate.c $(UNIT_FIXTURE)
+tests_unit_test_rotate_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_rotate_LDADD = $(UNIT_LDADD)
