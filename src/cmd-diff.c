@@ -370,7 +370,7 @@ static void load_sides(struct diff_cmd *c, struct side sides[2], struct diff *d,
 		for (i = 0; i < side->n; i++) {
 			const char *file = c->files[s][i];
 			struct store *st;
-			char *err;
+			char *err, note[8192];
 
 			if (store_open(file, &st, &err))
 				die("%s", err);
@@ -379,6 +379,8 @@ static void load_sides(struct diff_cmd *c, struct side sides[2], struct diff *d,
 					     work_of(c, s, i), &err) ||
 			    diff_add_syscalls(d, st, &err))
 				die("%s", err);
+			if (profile_filter_note(side->p[i], note, sizeof(note)))
+				warn("%s", note);
 			if (doff) {
 				struct profile_filter f = c->filter;
 				struct profile *off;

@@ -1,8 +1,8 @@
 /* cmd-flame.c - hotstack flame: an interactive SVG flame graph of a recording
  *
  * Loads the selection through profile.h into the flame model (flame.h) and
- * writes the SVG to standard output or, with -o, through PATH.tmp and
- * rename(). --kind wall selects every kind of sample (on-CPU, blocked,
+ * writes the SVG to standard output or, with -o, through atomicfile.h (a
+ * temporary beside PATH, then rename()). --kind wall selects every kind of sample (on-CPU, blocked,
  * preempted) by their nanoseconds. --diff BEFORE draws FILE (AFTER) with
  * BEFORE's values scaled to AFTER's duration (or, when a duration is
  * unknown, to AFTER's total); which boxes changed beyond noise comes from
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cmd.h"
 #include "diff.h"
 #include "flame.h"
@@ -151,10 +152,12 @@ struct side {
 
 static void load_side(struct side *s, const char *path, const struct flame_cmd *o)
 {
-	char *err;
+	char *err, note[8192];
 
 	if (store_open(path, &s->st, &err) || profile_load(s->st, &o->filter, &s->p, &err))
 		die("%s", err);
+	if (profile_filter_note(s->p, note, sizeof(note)))
+		warn("%s", note);
 }
 
 static void free_side(struct side *s)
@@ -260,32 +263,24 @@ static bool set_verdicts(struct flame *fl, const struct side *before, const stru
 
 static int write_svg(const struct flame *fl, const struct flame_opts *opts, const char *output)
 {
-	char *tmp;
-	FILE *f;
-	int ret, err;
+	struct atomicfile af;
+	char *msg;
+	int ret;
 
 	if (!output || !strcmp(output, "-")) {
 		if (flame_write_svg(fl, opts, stdout))
 			die("cannot write standard output");
 		return 0;
 	}
-	tmp = xasprintf("%s.tmp", output);
-	f = fopen(tmp, "w");
-	if (!f)
-		die("cannot create '%s': %s", sanitized(tmp), strerror(errno));
-	ret = flame_write_svg(fl, opts, f);
-	if (!ret && (fflush(f) || ferror(f) || fsync(fileno(f))))
-		ret = -(errno ? errno : EIO);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, output) < 0)
-		ret = -errno;
+	if (atomicfile_open(&af, output, &msg))
+		die("%s", msg);
+	ret = flame_write_svg(fl, opts, af.f);
 	if (ret) {
-		err = -ret;
-		unlink(tmp);
-		die("cannot write '%s': %s", sanitized(output), strerror(err));
+		atomicfile_abort(&af);
+		die("cannot write '%s': %s", sanitized(output), strerror(-ret));
 	}
-	free(tmp);
+	if (atomicfile_commit(&af, &msg))
+		die("%s", msg);
 	return 0;
 }
 

@@ -9,8 +9,10 @@
  *     "meta": { key: value, ... }  (integers as numbers, the rest strings),
  *     "processes": [ { "pid", "ppid", "name", "exe" } ],
  *     "thread_count", "threads": [ { "tid", "pid", "name", "samples" } ],
- *     "modules", "frames", "stack_nodes", "sample_rows", "samples" }
- * Thread samples count CPU samples; "samples" counts all kinds.
+ *     "modules", "frames", "stack_nodes", "sample_rows", "samples",
+ *     "samples_by_kind": { "cpu"|"offcpu"|"runqueue": { "count", "weight_ns" } } }
+ * Thread samples and meta "samples" count on-CPU samples; "samples" counts
+ * the rows of every kind: on-CPU samples, waits and preemptions.
  */
 #include "config.h"
 
@@ -92,6 +94,8 @@ static const char *meta_hint(const struct meta_row *r, char *buf, size_t size)
 
 		if (gmtime_r(&t, &tm) && strftime(buf, size, " (%Y-%m-%d %H:%M:%S UTC)", &tm))
 			return buf;
+	} else if (!strcmp(r->key, "samples")) {
+		return " (on-CPU samples taken)";
 	} else if (!strcmp(r->key, "duration_ns") || !strcmp(r->key, "slice_ns")) {
 		snprintf(buf, size, " (%.3f s)", r->ival / 1e9);
 		return buf;
@@ -195,7 +199,7 @@ static int print_threads(struct store *st, struct json *j)
 	} else {
 		printf("\nthreads: %zu\n", l.n);
 		if (l.n)
-			printf("  %7s %7s  %-16s %s\n", "TID", "PID", "NAME", "SAMPLES");
+			printf("  %7s %7s  %-16s %s\n", "TID", "PID", "NAME", "CPU-SAMPLES");
 	}
 	for (i = 0; i < l.n; i++) {
 		struct thread_row *t = &l.rows[i];
@@ -251,6 +255,65 @@ static const char *human_size(int64_t n, char *buf, size_t size)
 	return buf;
 }
 
+/* Samples of each stored kind: count and weight. */
+struct kind_sum {
+	int64_t count, weight_ns;
+};
+
+static int sum_kind(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t node UNUSED,
+		    int64_t count, int64_t weight_ns)
+{
+	struct kind_sum *k = arg;
+
+	if (count > 0 && __builtin_add_overflow(k->count, count, &k->count))
+		k->count = INT64_MAX;
+	if (weight_ns > 0 && __builtin_add_overflow(k->weight_ns, weight_ns, &k->weight_ns))
+		k->weight_ns = INT64_MAX;
+	return 0;
+}
+
+/*
+ * Rows of the samples table count different things per kind: on-CPU
+ * samples, waits (one per blocked interval) and preemptions. Print each
+ * with its name and time, so the meta "samples" (on-CPU samples the
+ * recorder took) and the table's sum do not look like two answers.
+ */
+static const char *const kind_unit[3] = { "on-CPU samples", "waits", "preemptions" };
+static const char *const kind_time[3] = { "sampled CPU time", "blocked", "waiting for a CPU" };
+
+static int print_kinds(struct store *st, struct json *j)
+{
+	struct kind_sum k[3];
+	int i, ret;
+
+	memset(k, 0, sizeof(k));
+	for (i = 0; i < 3; i++) {
+		ret = store_each_sample_total(st, i, 0, sum_kind, &k[i]);
+		if (ret)
+			return ret;
+	}
+	if (j) {
+		json_object_begin(j, "samples_by_kind");
+		for (i = 0; i < 3; i++) {
+			json_object_begin(j, i == KIND_CPU ? "cpu" : i == KIND_OFFCPU ? "offcpu" :
+					  "runqueue");
+			json_int(j, "count", k[i].count);
+			json_int(j, "weight_ns", k[i].weight_ns);
+			json_object_end(j);
+		}
+		json_object_end(j);
+		return 0;
+	}
+	for (i = 0; i < 3; i++) {
+		if (i && !k[i].count)
+			continue;
+		printf("  %-15s %lld %s, %.3f s %s\n", i == KIND_CPU ? "cpu" : i == KIND_OFFCPU ?
+		       "offcpu" : "runqueue", (long long)k[i].count, kind_unit[i],
+		       k[i].weight_ns / 1e9, kind_time[i]);
+	}
+	return 0;
+}
+
 static int show(struct store *st, const char *file, struct json *j)
 {
 	struct info_ctx ctx = { j };
@@ -301,6 +364,7 @@ static int show(struct store *st, const char *file, struct json *j)
 		json_int(j, "stack_nodes", c.nodes);
 		json_int(j, "sample_rows", c.sample_rows);
 		json_int(j, "samples", c.samples);
+		ret = print_kinds(st, j);
 		json_object_end(j);
 		json_finish(j);
 	} else {
@@ -308,9 +372,10 @@ static int show(struct store *st, const char *file, struct json *j)
 		printf("%-17s %lld\n", "frames", (long long)c.frames);
 		printf("%-17s %lld\n", "stack nodes", (long long)c.nodes);
 		printf("%-17s %lld\n", "sample rows", (long long)c.sample_rows);
-		printf("%-17s %lld\n", "samples", (long long)c.samples);
+		printf("%-17s %lld, of every kind:\n", "sample counts", (long long)c.samples);
+		ret = print_kinds(st, NULL);
 	}
-	return 0;
+	return ret;
 }
 
 int cmd_info(int argc, char **argv)

@@ -612,6 +612,7 @@ int cmd_report(int argc, char **argv)
 	struct profile_edge *callers = NULL, *callees = NULL;
 	size_t ncallers = 0, ncallees = 0, n, hidden = 0, nsites = 0, nshown = 0;
 	struct profile_wait_site *sites = NULL;
+	char note[8192];
 	int caller_target = -1, callee_target = -1, *idx;
 	struct waits_summary *waits = NULL;
 	struct profile *p;
@@ -622,6 +623,8 @@ int cmd_report(int argc, char **argv)
 	parse_args(argc, argv, &o);
 	if (profile_open(o.file, &o.filter, &p, &err))
 		die("%s", err);
+	if (profile_filter_note(p, note, sizeof(note)))
+		warn("%s", note);
 	if (o.waits && waits_summary_load(o.file, o.filter.tid, &waits, &err))
 		die("%s", err);
 	n = profile_sorted_funcs(p, o.sort, &idx);

@@ -375,9 +375,54 @@ static bool module_matches(const struct profile_module *m, const char *want, boo
 	return exact ? !strcmp(m->name, want) : strstr(m->name, want) != NULL;
 }
 
-static void select_modules(struct profile *p)
+/* Is want the name of a process (its comm, which the kernel cuts to 15
+ * bytes) or the path it was started as (a path, or its file name)? */
+static bool process_matches(const char *want, const char *name, const char *started)
 {
-	const char *want = p->filter.module;
+	size_t n = strlen(want);
+
+	if (name && (!strcmp(name, want) || (n > 15 && strlen(name) == 15 &&
+					     !strncmp(name, want, 15))))
+		return true;
+	return started && (!strcmp(started, want) || !strcmp(basename_of(started), want));
+}
+
+struct proc_select {
+	struct profile *p;
+	bool any;
+};
+
+/* A process called want: select the module of its executable. */
+static int select_process(void *arg, int pid UNUSED, int ppid UNUSED, const char *name,
+			  const char *exe)
+{
+	struct proc_select *c = arg;
+	struct profile *p = c->p;
+	size_t i;
+
+	if (!exe || !process_matches(p->filter.module, name, NULL))
+		return 0;
+	for (i = 0; i < p->nmodules; i++)
+		if (!strcmp(p->modules[i].path, exe)) {
+			p->modules[i].selected = true;
+			c->any = true;
+		}
+	return 0;
+}
+
+/*
+ * Select the modules filter.module names: by file name (or path) exactly;
+ * else the executable of a process of that name (Debian's redis-server is
+ * a link to redis-check-rdb: the process is "redis-server", its module
+ * redis-check-rdb) or the main executable when the recorded command was
+ * started as that path or file name; else by a part of the file name (or
+ * path). p->module_match says which.
+ */
+static void select_modules(struct profile *p, struct store *st)
+{
+	const char *want = p->filter.module, *cmd;
+	struct proc_select c = { p, false };
+	char *first = NULL;
 	bool any = false;
 	size_t i;
 
@@ -387,9 +432,39 @@ static void select_modules(struct profile *p)
 		p->modules[i].selected = module_matches(&p->modules[i], want, true);
 		any |= p->modules[i].selected;
 	}
-	if (!any)
+	p->module_match = PROFILE_MATCH_MODULE;
+	if (any)
+		return;
+	(void)store_each_process(st, select_process, &c);
+	cmd = profile_meta(p, "command");
+	if (cmd && *cmd)
+		first = xstrndup(cmd, strcspn(cmd, " "));
+	if (first && process_matches(want, NULL, first))
 		for (i = 0; i < p->nmodules; i++)
-			p->modules[i].selected = module_matches(&p->modules[i], want, false);
+			if (p->modules[i].is_main)
+				c.any = p->modules[i].selected = true;
+	free(first);
+	p->module_match = PROFILE_MATCH_PROCESS;
+	if (c.any)
+		return;
+	for (i = 0; i < p->nmodules; i++) {
+		p->modules[i].selected = module_matches(&p->modules[i], want, false);
+		any |= p->modules[i].selected;
+	}
+	p->module_match = any ? PROFILE_MATCH_PART : PROFILE_MATCH_NONE;
+}
+
+const char *profile_filter_note(const struct profile *p, char *buf, size_t size)
+{
+	char path[4096], want[1024];
+
+	if (!p->filter.module || p->module_match != PROFILE_MATCH_NONE)
+		return NULL;
+	snprintf(buf, size, "no module, process or command of '%s' is called '%s': nothing "
+		 "selected (-m takes a module's file name, a part of it or a path, or a "
+		 "process's name: 'hotstack info' lists them)",
+		 sanitize(path, sizeof(path), p->path), sanitize(want, sizeof(want), p->filter.module));
+	return buf;
 }
 
 /* Drop samples whose stack has no frame in a selected module. */
@@ -716,7 +791,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 		profile_free(p);
 	} else {
 		p->order = preorder(p, &p->norder);
-		select_modules(p);
+		select_modules(p, st);
 		apply_module_filter(p, p->order, p->norder);
 		sum_nodes(p, p->order, p->norder);
 		sum_funcs(p, p->order, p->norder);

@@ -45,7 +45,10 @@
  * threads. module, if not NULL, keeps only samples whose stack has at least
  * one frame in a matching module: a module matches when the basename of its
  * path equals module exactly; when no module of the recording matches
- * exactly, every module whose basename contains module as a substring
+ * exactly, the executable of a process whose name (comm) is module, and
+ * the main executable when the recorded command was started as module (a
+ * path or file name: "redis-server", a link to redis-check-rdb); when
+ * none is, every module whose basename contains module as a substring
  * matches ("libc" finds "libc.so.6"). A module containing '/' is compared
  * with the whole path instead.
  */
@@ -145,9 +148,18 @@ struct profile_meta {
 	const char *key, *value;
 };
 
+/* How filter.module selected its modules (see struct profile_filter). */
+enum profile_match {
+	PROFILE_MATCH_MODULE,	/* a module's file name or path (or no filter) */
+	PROFILE_MATCH_PROCESS,	/* a process's name or the command's path */
+	PROFILE_MATCH_PART,	/* a part of a module's file name or path */
+	PROFILE_MATCH_NONE,	/* nothing: the selection is empty */
+};
+
 struct profile {
 	char *path;
 	struct profile_filter filter;	/* filter.module points into the profile */
+	enum profile_match module_match;
 	struct profile_totals totals;
 	struct profile_meta *meta;
 	size_t nmeta;
@@ -176,6 +188,10 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 int profile_open(const char *path, const struct profile_filter *f, struct profile **out,
 		 char **errmsg);
 void profile_free(struct profile *p);
+
+/* A one-line note for the user when filter.module matched nothing (into
+ * buf), else NULL; commands print it as a warning. */
+const char *profile_filter_note(const struct profile *p, char *buf, size_t size);
 
 /* The meta value for key, or NULL. */
 const char *profile_meta(const struct profile *p, const char *key);

@@ -12,9 +12,11 @@ n=0
 for c in $cmds; do
 	hs "$c" --no-such-option
 	[ "$RC" -eq 64 ] || fail "$c --no-such-option exited $RC, not 64"
-	grep -q "^hotstack: try 'hotstack $c --help'\$" "$T/err" ||
-		fail "$c: the usage error does not point to '$c --help': $(cat "$T/err")"
-	[ "$(wc -l <"$T/err")" -eq 2 ] || fail "$c: not two lines: $(cat "$T/err")"
+	[ "$(tail -1 "$T/err")" = "hotstack: try 'hotstack $c --help'" ] ||
+		fail "$c: the usage error does not end pointing to '$c --help': $(cat "$T/err")"
+	grep -q -- "--no-such-option" "$T/err" ||
+		fail "$c: the usage error does not name the option: $(cat "$T/err")"
+	grep -q "'hotstack --help'" "$T/err" && fail "$c: points to 'hotstack --help'"
 	hs "$c" --help
 	[ "$RC" -eq 0 ] && grep -q "^usage: hotstack $c" "$T/out" ||
 		fail "$c --help exited $RC: $(head -2 "$T/out")"
