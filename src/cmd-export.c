@@ -2,7 +2,8 @@
  *
  * One writer function per format in the exporters[] table; each gets the
  * loaded profile and a FILE. Output goes to stdout, or to -o PATH through
- * PATH.tmp and rename(), so PATH is either the old file or the whole new one.
+ * atomicfile.h (a temporary beside PATH, then rename()), so PATH is either
+ * the old file or the whole new one; a FIFO or /dev/stdout is written in place.
  * Exported text is for machines and is not sanitized (see profile_folded()).
  * folded and json are here; pprof and speedscope in export-*.c (export.h).
  *
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "cmd.h"
 #include "diff.h"
 #include "export.h"
@@ -211,29 +213,24 @@ static const struct exporter *find_exporter(const char *name)
 		  names.buf);
 }
 
-/* Write through PATH.tmp + rename; dies on error leaving no temporary. */
+/* Write through the atomic-file rules (atomicfile.h); dies on error
+ * leaving no temporary and the old PATH untouched. */
 static void export_to_path(const struct exporter *e, const struct profile *p,
 			   const struct export_opts *o)
 {
-	char *tmp = xasprintf("%s.tmp", o->output);
-	FILE *f = fopen(tmp, "w");
-	int ret, err;
+	struct atomicfile af;
+	char *msg;
+	int ret;
 
-	if (!f)
-		die("cannot create '%s': %s", sanitized(tmp), strerror(errno));
-	ret = e->fn(p, o, f);
-	if (!ret && (fflush(f) || ferror(f) || fsync(fileno(f))))
-		ret = -(errno ? errno : EIO);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, o->output) < 0)
-		ret = -errno;
+	if (atomicfile_open(&af, o->output, &msg))
+		die("%s", msg);
+	ret = e->fn(p, o, af.f);
 	if (ret) {
-		err = -ret;
-		unlink(tmp);
-		die("cannot write '%s': %s", sanitized(o->output), strerror(err));
+		atomicfile_abort(&af);
+		die("cannot write '%s': %s", sanitized(o->output), strerror(-ret));
 	}
-	free(tmp);
+	if (atomicfile_commit(&af, &msg))
+		die("%s", msg);
 }
 
 static void parse_args(int argc, char **argv, struct export_opts *o)

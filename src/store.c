@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "store.h"
 #include "util.h"
 
@@ -267,69 +268,6 @@ const char *store_path(const struct store *st)
 
 /* ---- writer ---------------------------------------------------------- */
 
-/* Remove (old == NULL) or rename to old+suffix the -wal/-shm beside path. */
-static int move_side_files(const char *path, const char *old, char **errmsg)
-{
-	static const char *const side[] = { "-wal", "-shm" };
-	size_t i;
-	int ret = 0;
-
-	for (i = 0; !ret && i < ARRAY_SIZE(side); i++) {
-		char *s = xasprintf("%s%s", path, side[i]);
-		char *o = old ? xasprintf("%s%s", old, side[i]) : NULL;
-
-		if ((o ? rename(s, o) : unlink(s)) < 0 && errno != ENOENT) {
-			ret = -errno;
-			*errmsg = errf("cannot remove '%s': %s", sanitized(s), strerror(-ret));
-		}
-		free(s);
-		free(o);
-	}
-	return ret;
-}
-
-/*
- * Move path and its -wal/-shm to path.old. A -wal must never end up beside
- * a database it was not written for: SQLite would replay it into that file.
- */
-static int move_aside(const char *path, bool *renamed, char **errmsg)
-{
-	char *old = xasprintf("%s.old", path);
-	struct stat sb;
-	int ret = 0;
-
-	if (lstat(path, &sb) < 0) {
-		if (errno == ENOENT)
-			ret = move_side_files(path, NULL, errmsg);
-		else {
-			ret = -errno;
-			*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(-ret));
-		}
-		goto out;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		ret = -EISDIR;
-		*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(EISDIR));
-		goto out;
-	}
-	ret = move_side_files(old, NULL, errmsg);
-	if (ret)
-		goto out;
-	if (rename(path, old) < 0) {
-		char buf[1024];
-
-		ret = -errno;
-		sanitize(buf, sizeof(buf), path);
-		*errmsg = errf("cannot rename '%s' to '%s.old': %s", buf, buf, strerror(-ret));
-		goto out;
-	}
-	*renamed = true;
-	ret = move_side_files(path, old, errmsg);
-out:
-	free(old);
-	return ret;
-}
-
 static int exec_sql(struct store *st, const char *sql, char **errmsg)
 {
 	char *msg = NULL;
@@ -343,29 +281,6 @@ static int exec_sql(struct store *st, const char *sql, char **errmsg)
 		return sqlite_fail(rc);
 	}
 	return 0;
-}
-
-/*
- * Under sudo, a recording belongs to the user who ran sudo, not to root:
- * they asked for it. Best effort: the file stays root's if chown fails.
- */
-static void give_to_sudo_user(int fd)
-{
-	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
-	long uid, gid;
-	char *end;
-
-	if (geteuid() != 0 || !u || !g || !*u || !*g)
-		return;
-	errno = 0;
-	uid = strtol(u, &end, 10);
-	if (errno || *end || uid <= 0)
-		return;
-	gid = strtol(g, &end, 10);
-	if (errno || *end || gid < 0)
-		return;
-	if (fchown(fd, (uid_t)uid, (gid_t)gid) < 0)
-		return;
 }
 
 int store_create(const char *path, struct store **out, bool *renamed, char **errmsg)
