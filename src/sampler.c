@@ -941,7 +941,8 @@ int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_
 		if (!sampler_decode(&s->cfg, &s->layout, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
 			s->recs[i].time = ev.time;
 	}
-	qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_record);
+	if (s->nrecs)	/* recs is NULL before the first record */
+		qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_record);
 	for (i = 0; i < s->nrecs; i++) {
 		struct sampler_event ev;
 
