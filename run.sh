@@ -17,7 +17,7 @@ top=$(pwd)
 PACKAGES="gcc make autoconf automake pkg-config libc6-dev linux-libc-dev \
 libdw-dev libelf-dev libunwind-dev libsqlite3-dev libncurses-dev \
 libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux"
-TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace \
+TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace tmux \
 clang lld binutils mold g++"
 # node and npm for the browser and schema tests: Debian's, unless the
 # machine already has a node with npm (e.g. from NodeSource)
@@ -48,7 +48,8 @@ build() {
 	dir=$1
 	shift
 	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ Makefile.am -nt Makefile.in ] ||
-	   [ samples/local.mk -nt Makefile.in ] || [ tests/local.mk -nt Makefile.in ]; then
+	   [ samples/local.mk -nt Makefile.in ] || [ tests/local.mk -nt Makefile.in ] ||
+	   [ ui/local.mk -nt Makefile.in ]; then
 		say "autoreconf"
 		autoreconf -fi >/dev/null 2>&1 || autoreconf -fi
 	fi

@@ -24,6 +24,7 @@ tests_unit_test_ui_model_LDADD = $(UNIT_LDADD)
 # family 8: the UI. t8000 compares headless screens with tests/ui/expect/;
 # t8010 drives the real binary in tmux (needs tmux).
 UI_CLI_TESTS = \
-	tests/cli/t8000-ui-golden.sh
+	tests/cli/t8000-ui-golden.sh \
+	tests/cli/t8010-ui-tmux.sh
 TESTS += $(UI_CLI_TESTS)
 EXTRA_DIST += $(UI_CLI_TESTS) ui/local.mk tests/ui

@@ -225,8 +225,10 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 			rc = 128 + got_signal;
 			break;
 		}
-		if (ui_key(ui, map_key(ch, ui)))
+		if (ui_key(ui, map_key(ch, ui))) {
+			rc = ui->exit_code;
 			break;
+		}
 	}
 	term_restore();
 	canvas_release(&c);

@@ -353,21 +353,24 @@ static void draw_crumb(struct ui *ui, struct canvas *c)
 	struct ui_view *v = cur(ui);
 	struct strbuf sb = STRBUF_INIT;
 	const char *sep = canvas_glyph(c, UI_GLYPH_SEP), *slash = strrchr(ui->model->path, '/');
+	const char *cmd;
 
 	canvas_fill(c, 0, 1, c->cols, UI_ROLE_CRUMB);
-	strbuf_addf(&sb, "%s %s %s", slash ? slash + 1 : ui->model->path, sep,
-		    profile_kind_name(ui->filter.kind));
+	cmd = profile_meta(ui_profile(ui), "command");
+	strbuf_adds(&sb, slash ? slash + 1 : ui->model->path);
+	if (cmd && *cmd)
+		strbuf_addf(&sb, " (%s)", cmd);
+	strbuf_addf(&sb, " %s %s", sep, profile_kind_name(ui->filter.kind));
+	/* the filters in force; the defaults (all threads, all time, kernel
+	 * frames shown) are left out to keep room for the view's zoom path */
 	if (ui->filter.tid)
 		strbuf_addf(&sb, " %s thread %d", sep, ui->filter.tid);
-	else
-		strbuf_addf(&sb, " %s all threads", sep);
 	if (ui->filter.from_ns >= 0 || ui->filter.to_ns >= 0)
 		strbuf_addf(&sb, " %s %.3f-%.3f s", sep,
 			    ui->filter.from_ns >= 0 ? ui->filter.from_ns / 1e9 : 0.0,
 			    ui->filter.to_ns >= 0 ? ui->filter.to_ns / 1e9 : 0.0);
-	else
-		strbuf_addf(&sb, " %s all time", sep);
-	strbuf_addf(&sb, " %s kernel %s", sep, ui->filter.hide_kernel ? "hidden" : "shown");
+	if (ui->filter.hide_kernel)
+		strbuf_addf(&sb, " %s kernel hidden", sep);
 	if (v && v->ops->crumb) {
 		size_t len = sb.len;
 
@@ -704,6 +707,8 @@ bool ui_key(struct ui *ui, int key)
 		return ui->quit;
 	}
 	ui->message[0] = '\0';
+	if (key == 3)	/* Ctrl-C: quit as an interrupted program does */
+		ui->exit_code = 128 + 2;
 	if (key == 'Q' || key == 3 || key == UI_KEY_F10)
 		return ui->quit = true;
 	if (small) {

@@ -158,6 +158,7 @@ struct ui {
 	int tab_x[UI_MAX_VIEWS + 1];	/* header tab columns, for clicks */
 	bool utf8;
 	bool quit;
+	int exit_code;			/* of hotstack ui when quit: 0, or 130 for Ctrl-C */
 	/* overlays and prompts */
 	bool help;
 	int help_top;

@@ -331,7 +331,7 @@ static void test_ui_keys(void **state)
 	/* Esc: the filter goes */
 	keys(ui, &c, "\x1b");
 	assert_true(screen_has(&c, "samples 121"));
-	assert_true(screen_has(&c, "all threads"));
+	assert_false(screen_has(&c, "thread 2"));
 	/* flame: zoom into the cursor's frame and back */
 	keys(ui, &c, "3");
 	assert_true(screen_has(&c, "flame"));
