@@ -55,3 +55,9 @@ UNIT_TESTS += tests/unit/test-rotate
 tests_unit_test_rotate_SOURCES = tests/unit/test-rotate.c $(UNIT_FIXTURE)
 tests_unit_test_rotate_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_rotate_LDADD = $(UNIT_LDADD)
+
+# metrics.c: the Prometheus exposition and its HTTP server on loopback
+UNIT_TESTS += tests/unit/test-metrics
+tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
+tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
