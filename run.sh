@@ -16,7 +16,7 @@ top=$(pwd)
 # Packages: build, libraries, and the tools the tests drive.
 PACKAGES="gcc make autoconf automake pkg-config libc6-dev linux-libc-dev \
 libdw-dev libelf-dev libunwind-dev libsqlite3-dev libncurses-dev \
-libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux"
+libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux libiberty-dev"
 TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace tmux \
 clang lld binutils mold g++"
 # prometheus: promtool and a real server for the metrics tests (t12xx)
