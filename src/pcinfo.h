@@ -16,7 +16,11 @@
 #define PCINFO_MAX_INLINE 32
 
 struct pcinfo {
-	char *function;		/* never NULL: "module+0xoff" when unknown */
+	char *function;		/* never NULL: "module+0xoff" when unknown;
+				 * readable: demangled (demangle.h), inline
+				 * frames qualified ("ns::Acc::step(int)") */
+	char *linkage;		/* the linkage (mangled) name when it differs
+				 * from function, else NULL */
 	char *module;		/* path of the mapping, "[unknown]" if unmapped */
 	char *file;		/* source file or NULL */
 	int line;		/* 0 if unknown */

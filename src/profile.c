@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "hashmap.h"
 #include "profile.h"
 #include "util.h"
@@ -1060,7 +1061,7 @@ int profile_find_func(const struct profile *p, const char *name, int *nmatch)
 	for (i = 0; i < p->nfuncs; i++) {
 		const struct profile_func *f = &p->funcs[i];
 
-		if (strcmp(f->name, name) || value_zero(&f->total))
+		if (!demangle_match(name, f->name) || value_zero(&f->total))
 			continue;
 		matches++;
 		if (best < 0 || cmp_u64_desc(f->total.count, p->funcs[best].total.count) < 0 ||

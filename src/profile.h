@@ -218,6 +218,7 @@ size_t profile_sorted_funcs(const struct profile *p, enum profile_sort sort, int
 /*
  * The function called name with the most total samples (-1 if none has
  * samples); *nmatch (if not NULL) gets how many functions have that name.
+ * Names match by demangle_match(): with or without the parameter list.
  */
 int profile_find_func(const struct profile *p, const char *name, int *nmatch);
 

@@ -61,3 +61,9 @@ UNIT_TESTS += tests/unit/test-metrics
 tests_unit_test_metrics_SOURCES = tests/unit/test-metrics.c
 tests_unit_test_metrics_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_metrics_LDADD = $(UNIT_LDADD)
+
+# demangle.c: demangling, the name matching rule, short display names
+UNIT_TESTS += tests/unit/test-demangle
+tests_unit_test_demangle_SOURCES = tests/unit/test-demangle.c
+tests_unit_test_demangle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_demangle_LDADD = $(UNIT_LDADD)
