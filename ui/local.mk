@@ -8,6 +8,8 @@ UI_CORE_SOURCES = \
 	ui/canvas.c ui/canvas.h \
 	ui/model.c ui/model.h ui/model-tree.c \
 	ui/view-hotspots.c ui/view-tree.c ui/view-flame.c \
+	ui/model-query.c ui/model-query.h \
+	ui/view-timeline.c ui/view-threads.c ui/view-waits.c ui/view-source.c \
 	ui/screendump.c
 
 hotstack_SOURCES += $(UI_CORE_SOURCES) ui/term.c src/cmd-ui.c

@@ -32,8 +32,18 @@ void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf)
 	*pf = init;
 	pf->kind = f->kind;
 	pf->tid = f->tid;
-	/* the time range (f->from_ns, f->to_ns) goes here once profile_filter
-	 * has one */
+	model_range_slices(f, (int64_t)STORE_SLICE_NS, pf);
+}
+
+void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct profile_filter *pf)
+{
+	/* the slices the range touches: [from, to) in ns, widened to slices */
+	if (slice_ns <= 0)
+		slice_ns = (int64_t)STORE_SLICE_NS;
+	pf->slice_lo = f->from_ns > 0 ? f->from_ns / slice_ns : 0;
+	pf->slice_hi = f->to_ns > 0 ? (f->to_ns + slice_ns - 1) / slice_ns : 0;
+	if (f->to_ns >= 0 && pf->slice_hi <= pf->slice_lo)
+		pf->slice_hi = pf->slice_lo + 1;
 }
 
 int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
@@ -44,6 +54,8 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	int err;
 
 	model_profile_filter(f, &pf);
+	if (m->p)	/* the recording's own slice length */
+		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), &pf);
 	err = profile_open(m->path, &pf, &p, errmsg);
 	if (err)
 		return err;

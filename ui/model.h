@@ -37,6 +37,9 @@ void model_free(struct ui_model *m);
 
 /* The profile selection for f (kind, thread, time range). */
 void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf);
+/* f's time range as pf's slices, slices of slice_ns: every slice the
+ * range [from_ns, to_ns) touches. */
+void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct profile_filter *pf);
 
 bool model_frame_is_kernel(const struct profile *p, int frame);
 bool model_func_is_kernel(const struct profile *p, int func);

@@ -23,3 +23,8 @@ tests_unit_test_threads_LDADD = $(UNIT_LDADD)
 tests_unit_test_source_SOURCES = tests/unit/test-source.c $(UIQ_ENV)
 tests_unit_test_source_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_source_LDADD = $(UNIT_LDADD)
+
+# the fixed --waits recording of the UI's golden screens (tests/cli/t8050)
+check_PROGRAMS += tests/ui/mkuiq
+tests_ui_mkuiq_SOURCES = tests/ui/mkuiq.c
+tests_ui_mkuiq_LDADD = $(HS_LIBS)
