@@ -273,8 +273,11 @@ static int collect_module(void *arg, int64_t id, const char *path UNUSED,
  *   "[main]"   the main executable, when the recording has one program
  *              (one file name among the modules run as a process's exe):
  *              ./v1 pairs with ./v2
- *   SONAME     a shared object with a DT_SONAME
- *   NAME.so    else a shared object's file name without its version
+ *   NAME.so    a shared object: its DT_SONAME, else its file name, without
+ *              the version (libfoo.so.1 and libfoo-1.2.so are libfoo.so),
+ *              so a renamed twin pairs by its soname, and a recording
+ *              without sonames (schema version 1) pairs with one that has
+ *              them
  *   NAME       else the file name
  */
 static char **module_matches(struct diff *d, enum diff_side side, struct store *st,
@@ -282,7 +285,7 @@ static char **module_matches(struct diff *d, enum diff_side side, struct store *
 {
 	struct mod_extra_ctx c;
 	char **out = xcalloc(p->nmodules ? p->nmodules : 1, sizeof(*out));
-	const char *main_name = NULL;
+	const char *main_name = NULL, *name;
 	bool one_main = true;
 	struct strbuf sb = STRBUF_INIT;
 	size_t i, k;
@@ -311,14 +314,13 @@ static char **module_matches(struct diff *d, enum diff_side side, struct store *
 		}
 		if (out[i])
 			continue;
+		name = c.extra[i].soname && !m->is_kernel ? c.extra[i].soname : m->name;
 		if (c.extra[i].is_main && one_main)
 			out[i] = xstrdup("[main]");
-		else if (c.extra[i].soname && !m->is_kernel)
-			out[i] = xstrdup(c.extra[i].soname);
-		else if (!m->is_kernel && unversioned_so(m->name, &sb))
+		else if (!m->is_kernel && unversioned_so(name, &sb))
 			out[i] = xstrdup(sb.buf);
 		else
-			out[i] = xstrdup(m->name);
+			out[i] = xstrdup(name);
 	}
 	for (i = 0; i < p->nmodules; i++)
 		free(c.extra[i].soname);

@@ -165,9 +165,9 @@ int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
  * name or a path. Call before adding recordings. Without it, modules pair
  * by their role: the main executable of one side with the main executable
  * of the other (./v1 with ./v2, when each recording has one program), a
- * shared object with the one of the same soname (or, without one, of the
- * same file name once its version is taken off: libfoo.so.1 with
- * libfoo.so.2), anything else by file name. A paired module shows as
+ * shared object with the one of the same soname (or, without one, file
+ * name), once its version is taken off (libfoo.so.1 with libfoo.so.2),
+ * anything else by file name. A paired module shows as
  * "old->new" when the names differ.
  */
 void diff_map_module(struct diff *d, const char *old, const char *new);
