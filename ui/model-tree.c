@@ -23,13 +23,15 @@
 
 #include "model.h"
 
-void mtree_init(struct mtree *t, const struct profile *p, bool inverted, bool hide_kernel)
+void mtree_init(struct mtree *t, const struct profile *p, const int *rank, bool inverted,
+		bool hide_kernel)
 {
 	struct mtree_node *root;
 	size_t i, nslots = (p->nfuncs ? p->nfuncs : 1) * 2;
 
 	memset(t, 0, sizeof(*t));
 	t->p = p;
+	t->rank = rank;
 	t->inverted = inverted;
 	t->hide_kernel = hide_kernel;
 	t->slot = xmalloc(nslots * sizeof(*t->slot));
@@ -53,6 +55,7 @@ void mtree_release(struct mtree *t)
 	for (i = 0; i < t->n; i++) {
 		free(t->nodes[i].pos);
 		free(t->nodes[i].kids);
+		free(t->nodes[i].kids_by_name);
 	}
 	free(t->nodes);
 	free(t->slot);
@@ -73,9 +76,18 @@ static int visible(const struct mtree *t, int node)
 	return node > 0 ? node : 0;
 }
 
+/* The kids of one node being built: positions are collected first and
+ * copied into exact-size arrays at the end (no realloc per position). */
+struct pending {
+	int kid;
+	struct mtree_pos pos;
+};
+
 struct kidlist {
 	int *kids;
 	size_t n, cap;
+	struct pending *pend;
+	size_t npend, cappend;
 };
 
 /* Add samples at profile node pn (shown) to the kid of n for its function. */
@@ -85,6 +97,7 @@ static void group(struct mtree *t, int n, struct kidlist *kl, int pn, uint64_t c
 	const struct profile_frame *fr = &t->p->frames[t->p->nodes[pn].frame];
 	int s = fr->func * 2 + fr->is_inline, k = t->slot[s];
 	struct mtree_node *kid;
+	struct pending *pe;
 
 	if (k < 0) {
 		xgrow(&t->nodes, &t->cap, t->n + 1, sizeof(*t->nodes));
@@ -100,15 +113,34 @@ static void group(struct mtree *t, int n, struct kidlist *kl, int pn, uint64_t c
 		kl->kids[kl->n++] = k;
 	}
 	kid = &t->nodes[k];
-	/* the capacity of pos is the next power of two: grow at 0, 1, 2, 4... */
-	if (!(kid->npos & (kid->npos - 1)))
-		kid->pos = xrealloc(kid->pos, (kid->npos ? kid->npos * 2 : 1) * sizeof(*kid->pos));
-	kid->pos[kid->npos].node = pn;
-	kid->pos[kid->npos].count = count;
-	kid->pos[kid->npos].weight = weight;
 	kid->npos++;
 	kid->total += count;
 	kid->total_w += weight;
+	xgrow(&kl->pend, &kl->cappend, kl->npend + 1, sizeof(*kl->pend));
+	pe = &kl->pend[kl->npend++];
+	pe->kid = k;
+	pe->pos.node = pn;
+	pe->pos.count = count;
+	pe->pos.weight = weight;
+}
+
+/* Give every kid its positions, in the order they were found. */
+static void place(struct mtree *t, struct kidlist *kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl->n; i++) {
+		struct mtree_node *kid = &t->nodes[kl->kids[i]];
+
+		kid->pos = xmalloc(kid->npos * sizeof(*kid->pos));
+		kid->npos = 0;
+	}
+	for (i = 0; i < kl->npend; i++) {
+		struct mtree_node *kid = &t->nodes[kl->pend[i].kid];
+
+		kid->pos[kid->npos++] = kl->pend[i].pos;
+	}
+	free(kl->pend);
 }
 
 static const struct mtree *cmp_tree;
@@ -120,9 +152,8 @@ static int cmp_kids(const void *a, const void *b)
 	int c = (x->total < y->total) - (x->total > y->total);
 
 	if (!c)
-		c = strcmp(cmp_tree->p->funcs[x->func].name, cmp_tree->p->funcs[y->func].name);
-	if (!c)
-		c = (x->func > y->func) - (x->func < y->func);
+		c = (cmp_tree->rank[x->func] > cmp_tree->rank[y->func]) -
+		    (cmp_tree->rank[x->func] < cmp_tree->rank[y->func]);
 	return c ? c : x->is_inline - y->is_inline;
 }
 
@@ -196,7 +227,7 @@ static void build_inverted(struct mtree *t, int n, struct kidlist *kl)
 
 void mtree_build(struct mtree *t, int n)
 {
-	struct kidlist kl = { NULL, 0, 0 };
+	struct kidlist kl = { NULL, 0, 0, NULL, 0, 0 };
 	struct mtree_node *nd;
 	size_t i;
 
@@ -206,6 +237,7 @@ void mtree_build(struct mtree *t, int n)
 		build_inverted(t, n, &kl);
 	else
 		build_topdown(t, n, &kl);
+	place(t, &kl);
 	nd = &t->nodes[n];	/* group() may have moved the array */
 	for (i = 0; i < kl.n; i++) {
 		const struct mtree_node *k = &t->nodes[kl.kids[i]];
@@ -457,10 +489,9 @@ static int cmp_by_name(const void *a, const void *b)
 {
 	const struct mtree_node *x = &cmp_tree->nodes[*(const int *)a];
 	const struct mtree_node *y = &cmp_tree->nodes[*(const int *)b];
-	int c = strcmp(cmp_tree->p->funcs[x->func].name, cmp_tree->p->funcs[y->func].name);
+	int c = (cmp_tree->rank[x->func] > cmp_tree->rank[y->func]) -
+		(cmp_tree->rank[x->func] < cmp_tree->rank[y->func]);
 
-	if (!c)
-		c = (x->func > y->func) - (x->func < y->func);
 	return c ? c : x->is_inline - y->is_inline;
 }
 
@@ -482,10 +513,24 @@ static void add_box(struct mflame *fl, int node, int parent, int depth, int x, i
 		fl->maxdepth = depth;
 }
 
+/* Node n's kids in name order, sorted once and kept. */
+static const int *kids_by_name(struct mtree *t, int n)
+{
+	struct mtree_node *nd = &t->nodes[n];
+
+	if (!nd->kids_by_name) {
+		nd->kids_by_name = xmalloc((nd->nkids ? nd->nkids : 1) * sizeof(int));
+		memcpy(nd->kids_by_name, nd->kids, nd->nkids * sizeof(int));
+		cmp_tree = t;
+		qsort(nd->kids_by_name, nd->nkids, sizeof(int), cmp_by_name);
+	}
+	return nd->kids_by_name;
+}
+
 void mflame_layout(struct mflame *fl, struct mtree *t, int zoom, int width)
 {
-	int *sorted = NULL;
-	size_t scap = 0, i, k;
+	const int *sorted;
+	size_t i, k;
 
 	fl->n = 0;
 	fl->maxdepth = 0;
@@ -503,10 +548,7 @@ void mflame_layout(struct mflame *fl, struct mtree *t, int zoom, int width)
 		total = t->nodes[b.node].total;
 		if (!total || !t->nodes[b.node].nkids)
 			continue;
-		xgrow(&sorted, &scap, t->nodes[b.node].nkids, sizeof(*sorted));
-		memcpy(sorted, t->nodes[b.node].kids, t->nodes[b.node].nkids * sizeof(*sorted));
-		cmp_tree = t;
-		qsort(sorted, t->nodes[b.node].nkids, sizeof(*sorted), cmp_by_name);
+		sorted = kids_by_name(t, b.node);
 		for (k = 0; k < t->nodes[b.node].nkids; k++) {
 			uint64_t kc = t->nodes[sorted[k]].total;
 			int x0, x1;
@@ -529,7 +571,6 @@ void mflame_layout(struct mflame *fl, struct mtree *t, int zoom, int width)
 				add_box(fl, -1, (int)i, b.depth + 1, x0, x1 - x0, rest, nrest);
 		}
 	}
-	free(sorted);
 }
 
 void mflame_release(struct mflame *fl)

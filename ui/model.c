@@ -21,6 +21,7 @@ void model_free(struct ui_model *m)
 		return;
 	profile_free(m->p);
 	free(m->uself);
+	free(m->name_rank);
 	free(m->path);
 	free(m);
 }
@@ -64,6 +65,8 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	m->filter = *f;
 	free(m->uself);
 	m->uself = NULL;
+	free(m->name_rank);
+	m->name_rank = NULL;
 	m->has_waits = profile_meta(p, "waits") != NULL;
 	m->load_ns = monotonic_ns() - t0;
 	return 0;
@@ -81,6 +84,40 @@ bool model_func_is_kernel(const struct profile *p, int func)
 	int mod = func >= 0 ? p->funcs[func].module : -1;
 
 	return mod >= 0 && p->modules[mod].is_kernel;
+}
+
+static const struct profile *rank_profile;
+
+static int cmp_func_names(const void *a, const void *b)
+{
+	const struct profile *p = rank_profile;
+	const struct profile_func *x = &p->funcs[*(const int *)a], *y = &p->funcs[*(const int *)b];
+	int c = strcmp(x->name, y->name);
+
+	if (!c)
+		c = strcmp(x->module >= 0 ? p->modules[x->module].path : "",
+			   y->module >= 0 ? p->modules[y->module].path : "");
+	return c ? c : (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+const int *model_name_rank(struct ui_model *m)
+{
+	const struct profile *p = m->p;
+	int *order;
+	size_t i;
+
+	if (m->name_rank)
+		return m->name_rank;
+	order = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*order));
+	for (i = 0; i < p->nfuncs; i++)
+		order[i] = (int)i;
+	rank_profile = p;
+	qsort(order, p->nfuncs, sizeof(*order), cmp_func_names);
+	m->name_rank = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*m->name_rank));
+	for (i = 0; i < p->nfuncs; i++)
+		m->name_rank[order[i]] = (int)i;
+	free(order);
+	return m->name_rank;
 }
 
 /* Self per function with kernel leaves given to their nearest user caller. */
@@ -121,64 +158,58 @@ const char *model_sort_name(enum model_sort s)
 	return s < MODEL_SORT_COUNT ? names[s] : "?";
 }
 
-static struct ui_model *sort_model;
-static enum model_sort sort_by;
+/* A sort key per function, contiguous: comparing these is cheap. */
+struct sort_row {
+	uint64_t first, second;
+	int rank, func;		/* rank: name order */
+};
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
 {
 	return (a < b) - (a > b);
 }
 
-static int cmp_funcs(const void *a, const void *b)
+static int cmp_rows(const void *a, const void *b)
 {
-	const struct profile *p = sort_model->p;
-	int x = *(const int *)a, y = *(const int *)b, c = 0;
-	const char *mx, *my;
+	const struct sort_row *x = a, *y = b;
+	int c = cmp_u64_desc(x->first, y->first);
 
-	switch (sort_by) {
-	case MODEL_SORT_SELF:
-		c = cmp_u64_desc(model_func_self(sort_model, x).count,
-				 model_func_self(sort_model, y).count);
-		if (!c)
-			c = cmp_u64_desc(p->funcs[x].total.count, p->funcs[y].total.count);
-		break;
-	case MODEL_SORT_TOTAL:
-		c = cmp_u64_desc(p->funcs[x].total.count, p->funcs[y].total.count);
-		if (!c)
-			c = cmp_u64_desc(model_func_self(sort_model, x).count,
-					 model_func_self(sort_model, y).count);
-		break;
-	default:
-		break;
-	}
 	if (!c)
-		c = strcmp(p->funcs[x].name, p->funcs[y].name);
-	if (!c) {
-		mx = p->funcs[x].module >= 0 ? p->modules[p->funcs[x].module].path : "";
-		my = p->funcs[y].module >= 0 ? p->modules[p->funcs[y].module].path : "";
-		c = strcmp(mx, my);
-	}
-	return c ? c : (x > y) - (x < y);
+		c = cmp_u64_desc(x->second, y->second);
+	return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
 }
 
 size_t model_hotspots(struct ui_model *m, enum model_sort sort, int **out)
 {
 	const struct profile *p = m->p;
-	int *idx = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*idx));
+	struct sort_row *rows = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*rows));
+	const int *rank = model_name_rank(m);
+	int *idx;
 	size_t i, n = 0;
 
 	if (m->filter.hide_kernel && !m->uself)
 		build_uself(m);
 	for (i = 0; i < p->nfuncs; i++) {
-		if (!p->funcs[i].total.count)
+		const struct profile_func *f = &p->funcs[i];
+		uint64_t self, total = f->total.count;
+		struct sort_row *r;
+
+		if (!total)
 			continue;
 		if (m->filter.hide_kernel && model_func_is_kernel(p, (int)i))
 			continue;
-		idx[n++] = (int)i;
+		self = model_func_self(m, (int)i).count;
+		r = &rows[n++];
+		r->first = sort == MODEL_SORT_SELF ? self : sort == MODEL_SORT_TOTAL ? total : 0;
+		r->second = sort == MODEL_SORT_SELF ? total : sort == MODEL_SORT_TOTAL ? self : 0;
+		r->rank = rank[i];
+		r->func = (int)i;
 	}
-	sort_model = m;
-	sort_by = sort;
-	qsort(idx, n, sizeof(*idx), cmp_funcs);
+	qsort(rows, n, sizeof(*rows), cmp_rows);
+	idx = xmalloc((n ? n : 1) * sizeof(*idx));
+	for (i = 0; i < n; i++)
+		idx[i] = rows[i].func;
+	free(rows);
 	*out = idx;
 	return n;
 }

@@ -25,6 +25,9 @@ struct ui_model {
 	/* per function self with kernel frames hidden (a kernel leaf's samples
 	 * go to its nearest user caller); built on demand, NULL until then */
 	struct profile_value *uself;
+	/* per function its place in name order (name, module path): sorting
+	 * by it is an int compare; built on demand, NULL until then */
+	int *name_rank;
 	uint64_t load_ns;		/* how long the last load took */
 };
 
@@ -40,6 +43,9 @@ void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf);
 /* f's time range as pf's slices, slices of slice_ns: every slice the
  * range [from_ns, to_ns) touches. */
 void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct profile_filter *pf);
+
+/* model->name_rank, built if needed. */
+const int *model_name_rank(struct ui_model *m);
 
 bool model_frame_is_kernel(const struct profile *p, int frame);
 bool model_func_is_kernel(const struct profile *p, int func);
@@ -80,10 +86,12 @@ struct mtree_node {
 	size_t npos;
 	int *kids;		/* by total desc, then name */
 	size_t nkids;
+	int *kids_by_name;	/* the same in name order (flame graphs), built on first use */
 };
 
 struct mtree {
 	const struct profile *p;
+	const int *rank;	/* model_name_rank(): kids in name order */
 	bool inverted;		/* bottom-up: the root's kids are leaf functions,
 				 * a node's kids its callers */
 	bool hide_kernel;
@@ -92,7 +100,9 @@ struct mtree {
 	int *slot;		/* scratch: func*2+inline -> kid, -1 */
 };
 
-void mtree_init(struct mtree *t, const struct profile *p, bool inverted, bool hide_kernel);
+/* A tree over p; rank is model_name_rank() of p's model (kept, not owned). */
+void mtree_init(struct mtree *t, const struct profile *p, const int *rank, bool inverted,
+		bool hide_kernel);
 void mtree_release(struct mtree *t);
 /* Compute node n's kids and self if not done yet. */
 void mtree_build(struct mtree *t, int n);

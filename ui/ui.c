@@ -315,28 +315,49 @@ void ui_fmt_secs(char *buf, size_t size, uint64_t ns)
 
 /* ---- drawing ---- */
 
+/* The header: view tabs left, sample counts right. When both do not fit,
+ * tabs shrink (full names, short names, without "hotstack", then digits
+ * but for the current view), then the counts take a compact form: they
+ * are always shown. */
 static void draw_header(struct ui *ui, struct canvas *c)
 {
 	const struct profile *p = ui_profile(ui);
-	char right[160];
-	int x = 0, i, rw, w;
-	bool short_tabs;
+	char right[160], tab[64];
+	int x = 0, i, rw, level, w = 0;
 
 	canvas_fill(c, 0, 0, c->cols, UI_ROLE_HEADER);
 	snprintf(right, sizeof(right), "samples %llu  lost %lld  unwind errors %lld",
 		 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
 		 (long long)p->totals.unwind_errors);
 	rw = (int)strlen(right);
-	x += canvas_text(c, x, 0, c->cols, UI_ROLE_HEADER, "hotstack ");
-	/* tabs: full names if they fit beside the counts, else short ones */
-	for (i = 0, w = x; i < ui->nviews; i++)
-		w += 4 + canvas_width(c, ui->views[i].ops->name);
-	short_tabs = w + rw + 1 > c->cols;
+	for (level = 0; level < 4; level++) {
+		w = level < 2 ? 9 : 0;	/* "hotstack " */
+		for (i = 0; i < ui->nviews; i++) {
+			const struct ui_view_ops *o = ui->views[i].ops;
+			const char *label = level == 0 || !o->tab ? o->name : o->tab;
+
+			w += level == 3 && i != ui->current ? 3 : 4 + canvas_width(c, label);
+		}
+		if (w + rw + 1 <= c->cols)
+			break;
+	}
+	if (level == 4) {
+		level = 3;
+		snprintf(right, sizeof(right), "%llu smp  lost %lld  unw err %lld",
+			 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+			 (long long)p->totals.unwind_errors);
+		rw = (int)strlen(right);
+	}
+	if (level < 2)
+		x += canvas_text(c, x, 0, c->cols, UI_ROLE_HEADER, "hotstack ");
 	for (i = 0; i < ui->nviews; i++) {
 		const struct ui_view_ops *o = ui->views[i].ops;
-		char tab[64];
+		const char *label = level == 0 || !o->tab ? o->name : o->tab;
 
-		snprintf(tab, sizeof(tab), " %c %s ", o->digit, short_tabs && o->tab ? o->tab : o->name);
+		if (level == 3 && i != ui->current)
+			snprintf(tab, sizeof(tab), " %c ", o->digit);
+		else
+			snprintf(tab, sizeof(tab), " %c %s ", o->digit, label);
 		ui->tab_x[i] = x;
 		x += canvas_text(c, x, 0, c->cols - x, i == ui->current ? UI_ROLE_TAB : UI_ROLE_HEADER,
 				 tab);

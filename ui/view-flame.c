@@ -30,6 +30,8 @@ struct flame {
 	int cursor;		/* tree node */
 	int scroll;		/* the lowest depth shown */
 	int width;		/* of the last layout */
+	int laid_zoom;		/* the zoom of the last layout */
+	bool laid_out;		/* fl is the layout of (t, laid_zoom, width) */
 	char *needle;		/* search: matching frames are marked */
 	/* kept across reloads */
 	char *zoom_keys[ZOOM_MAX];
@@ -95,9 +97,14 @@ static int zoom_node(struct flame *f)
 	return f->zoom[f->nzoom - 1];
 }
 
+/* Lay the graph out again if the width, the zoom or the tree changed. */
 static void relayout(struct flame *f, int width)
 {
+	if (f->laid_out && f->width == width && f->laid_zoom == zoom_node(f))
+		return;
 	f->width = width;
+	f->laid_zoom = zoom_node(f);
+	f->laid_out = true;
 	mflame_layout(&f->fl, &f->t, zoom_node(f), width);
 }
 
@@ -107,8 +114,9 @@ static void rebuild(struct flame *f, struct ui *ui)
 
 	if (f->loaded)
 		mtree_release(&f->t);
-	mtree_init(&f->t, ui->model->p, f->inverted, ui->filter.hide_kernel);
+	mtree_init(&f->t, ui->model->p, model_name_rank(ui->model), f->inverted, ui->filter.hide_kernel);
 	f->loaded = true;
+	f->laid_out = false;
 	f->zoom[0] = 0;
 	/* zoom levels by path; stop at the first one that is gone */
 	for (i = 1; i < f->nzoom && f->zoom_keys[i]; i++) {

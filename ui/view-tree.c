@@ -157,7 +157,7 @@ static void rebuild(struct tree *tr, struct ui *ui)
 
 	if (tr->loaded)
 		mtree_release(&tr->t);
-	mtree_init(&tr->t, m->p, tr->inverted, ui->filter.hide_kernel);
+	mtree_init(&tr->t, m->p, model_name_rank(m), tr->inverted, ui->filter.hide_kernel);
 	tr->loaded = true;
 	mtree_build(&tr->t, 0);
 	for (i = 0; i < tr->nopen; i++) {

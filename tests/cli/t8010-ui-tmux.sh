@@ -78,7 +78,7 @@ restored() {
 # ---- browse ----
 start "$HOTSTACK" ui small.db
 wait_for "samples 1403"
-wait_for "1 Hotspots"
+wait_for " 1 Hot  2 Tree  3 Flame"
 screen | grep -q "deflate_slow" || fail "hotspots: no deflate_slow"
 pass "opens on Hotspots"
 
@@ -121,6 +121,10 @@ wait_gone "kernel hidden"
 pass "kernel frames hide and show"
 
 keys Tab
+wait_gone "› flame"
+keys BTab
+wait_for "› flame"
+keys 1
 wait_for "self%"
 keys e C-u
 keys "$T/hot.txt" Enter
@@ -129,11 +133,11 @@ grep -q "deflate_slow" "$T/hot.txt" || fail "export has no deflate_slow"
 pass "export"
 
 tm resize-window -t ui -x 80 -y 24
-wait_for "1 Hot  2 Tree  3 Flame"
+wait_for " 1 Hot  2  3 "
 tm resize-window -t ui -x 70 -y 20
 wait_for "needs at least 80x24; this terminal is 70x20"
 tm resize-window -t ui -x 100 -y 30
-wait_for "1 Hotspots"
+wait_for " 1 Hot  2 Tree  3 Flame"
 pass "resize to 80x24 and below"
 
 keys q

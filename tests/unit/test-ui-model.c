@@ -142,7 +142,7 @@ static void test_tree_topdown(void **state)
 	int main_, run, parse, *rows = NULL;
 	size_t cap = 0, n;
 
-	mtree_init(&t, m->p, false, false);
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
 	mtree_build(&t, 0);
 	assert_int_equal(t.nodes[0].total, 121);
 	assert_int_equal(t.nodes[0].nkids, 1);
@@ -180,7 +180,7 @@ static void test_tree_kernel_hidden(void **state)
 	struct mtree t;
 	int read;
 
-	mtree_init(&t, m->p, false, true);
+	mtree_init(&t, m->p, model_name_rank(m), false, true);
 	read = kid_named(&t, kid_named(&t, kid_named(&t, 0, "main"), "run"), "read");
 	mtree_build(&t, read);
 	assert_int_equal(t.nodes[read].nkids, 0);
@@ -194,7 +194,7 @@ static void test_tree_inverted(void **state)
 	struct mtree t;
 	int compute, run;
 
-	mtree_init(&t, m->p, true, false);
+	mtree_init(&t, m->p, model_name_rank(m), true, false);
 	mtree_build(&t, 0);
 	/* leaves: compute 70, hash 30, lex 10, memcpy 5, sys_read 5, idle 1 */
 	assert_int_equal(t.nodes[0].nkids, 6);
@@ -218,13 +218,13 @@ static void test_path_keys_survive_reload(void **state)
 	int compute, found;
 	bool exact;
 
-	mtree_init(&t, m->p, false, false);
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
 	compute = kid_named(&t, kid_named(&t, kid_named(&t, 0, "main"), "run"), "compute");
 	mtree_path_key(&t, compute, &key);
 	mtree_release(&t);
 	/* thread 2 only: other indices, same path */
 	m = load(e, 2, false);
-	mtree_init(&t, m->p, false, false);
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
 	found = mtree_find(&t, key.buf, &exact);
 	assert_true(exact);
 	assert_string_equal(mtree_name(&t, found), "compute");
@@ -232,7 +232,7 @@ static void test_path_keys_survive_reload(void **state)
 	mtree_release(&t);
 	/* a path that is gone resolves to its deepest existing prefix */
 	strbuf_adds(&key, "\x1e" "gone\x1f/usr/bin/prog");
-	mtree_init(&t, m->p, false, false);
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
 	found = mtree_find(&t, key.buf, &exact);
 	assert_false(exact);
 	assert_string_equal(mtree_name(&t, found), "compute");
@@ -248,7 +248,7 @@ static void test_flame_layout(void **state)
 	int run, b;
 	size_t i;
 
-	mtree_init(&t, m->p, false, false);
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
 	mflame_layout(&fl, &t, 0, 121);
 	assert_int_equal(fl.boxes[0].w, 121);
 	/* depth 2: idle (1 column), parse (40), run (80) in name order */
