@@ -30,3 +30,4 @@ UI_CLI_TESTS = \
 	tests/cli/t8010-ui-tmux.sh
 TESTS += $(UI_CLI_TESTS)
 EXTRA_DIST += $(UI_CLI_TESTS) ui/local.mk tests/ui
+dist_man_MANS += man/hotstack-ui.1
