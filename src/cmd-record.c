@@ -353,6 +353,9 @@ int cmd_record(int argc, char **argv)
 	int err, child_status = -1;
 	struct stat stbuf;
 
+	/* always on: its own options and loop (cmd-continuous.c) */
+	if (cmd_record_is_continuous(argc, argv))
+		return cmd_record_continuous(argc, argv);
 	/* -h is parsed with the options: it must not be taken from COMMAND's
 	 * arguments (hotstack record ls -h) */
 	parse_options(argc, argv, &o);

@@ -53,13 +53,17 @@ static const char report_usage[] =
 	"                          record --waits): off-CPU stacks, system calls with\n"
 	"                          latency percentiles and errors, I/O per file/socket\n"
 	"  -f, --format text|json  output format (default text)\n"
+	"      --since TIME, --until TIME  only samples in that time range: -1h, -30m,\n"
+	"                          today, yesterday 14:00, '2026-11-30 14:00'; FILE may\n"
+	"                          be a directory of record --continuous recordings\n"
+	"      --anomalies         list the anomaly marks (stored, else computed now)\n"
 	"  -h, --help              print this help\n"
 	"\n"
 	"Columns: self is the samples whose innermost frame is in the function; total\n"
 	"the samples with the function anywhere on the stack (once per sample, even\n"
 	"when it recurses); seconds are the samples' CPU time.\n";
 
-enum { OPT_CALLERS = 256, OPT_CALLEES };
+enum { OPT_CALLERS = 256, OPT_CALLEES, OPT_SINCE, OPT_UNTIL, OPT_ANOMALIES };
 
 struct report_opts {
 	const char *file;
@@ -70,6 +74,8 @@ struct report_opts {
 	bool json;
 	bool waits;
 	struct profile_filter filter;
+	struct cmd_range range;	/* --since/--until, a directory (cmd-range.c) */
+	bool anomalies;
 };
 
 static void print_header(const struct profile *p, const struct report_opts *o)
@@ -534,6 +540,9 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 		{ "callers", required_argument, NULL, OPT_CALLERS },
 		{ "callees", required_argument, NULL, OPT_CALLEES },
 		{ "waits", no_argument, NULL, 'w' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "anomalies", no_argument, NULL, OPT_ANOMALIES },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -592,6 +601,15 @@ static void parse_args(int argc, char **argv, struct report_opts *o)
 		case OPT_CALLEES:
 			o->callees = optarg;
 			break;
+		case OPT_SINCE:
+			cmd_range_parse(&o->range, "report", "since", optarg);
+			break;
+		case OPT_UNTIL:
+			cmd_range_parse(&o->range, "report", "until", optarg);
+			break;
+		case OPT_ANOMALIES:
+			o->anomalies = true;
+			break;
 		case ':':
 			die_usage("report: option '%s' needs a value", sanitized(argv[optind - 1]));
 		default:
@@ -623,7 +641,11 @@ int cmd_report(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(report_usage);
+	cmd_range_init(&o.range);
 	parse_args(argc, argv, &o);
+	if (o.anomalies)
+		return cmd_report_anomalies(o.file, &o.range, o.json);
+	o.file = cmd_range_resolve(&o.range, "report", o.file, &o.filter);
 	if (profile_open(o.file, &o.filter, &p, &err))
 		die("%s", err);
 	if (profile_filter_note(p, note, sizeof(note)))
@@ -692,5 +714,6 @@ int cmd_report(int argc, char **argv)
 	free(callees);
 	free(idx);
 	profile_free(p);
+	cmd_range_release(&o.range);
 	return EXIT_OK;
 }

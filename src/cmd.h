@@ -16,6 +16,35 @@ int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
+/* record --continuous (cmd-continuous.c): cmd_record hands over when
+ * cmd_record_is_continuous() */
+int cmd_record_continuous(int argc, char **argv);
+#include <stdbool.h>
+bool cmd_record_is_continuous(int argc, char **argv);
+
+/*
+ * Readers over time (cmd-range.c): FILE may be a directory of rotated
+ * recordings (record --continuous); --since/--until select a time range.
+ * cmd_range_resolve() returns the recording to read (the file, the one file
+ * of the directory in range, or a temporary merge of those in range) and
+ * sets f's slice range; cmd_range_release() removes the temporary merge.
+ */
+#include <stddef.h>
+#include <stdint.h>
+struct profile_filter;
+struct cmd_range {
+	int64_t since, until;	/* Unix ns, -1 if not given */
+	size_t files;		/* recordings of the directory read */
+	char *tmpdir, *merged;
+};
+void cmd_range_init(struct cmd_range *r);
+/* opt: "since" or "until"; dies with a usage error on a bad time. */
+void cmd_range_parse(struct cmd_range *r, const char *cmd, const char *opt, const char *arg);
+const char *cmd_range_resolve(struct cmd_range *r, const char *cmd, const char *file,
+			      struct profile_filter *f);
+void cmd_range_release(struct cmd_range *r);
+/* report --anomalies: the marks stored in the recording(s), else computed. */
+int cmd_report_anomalies(const char *file, struct cmd_range *r, bool json);
 int cmd_ui(int argc, char **argv);
 
 /* True if argv has -h/--help before any "--"; used by each command. */

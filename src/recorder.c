@@ -920,3 +920,152 @@ const char *recorder_error(const struct recorder *r)
 {
 	return r->error[0] ? r->error : "no error";
 }
+
+/* ---- continuous recording (record --continuous): rotation and marks ---- */
+
+/* Meta that belongs to one file, not to the run: not copied on rotation. */
+static bool per_file_meta(const char *key)
+{
+	static const char *const keys[] = {
+		"start_time", "duration_ns", "samples", "lost", "unwind_errors", "finished",
+		"exit_status", "writer_pid", "last_commit", "commits", "schema_version",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
+static int rotate_meta(void *arg, const char *key, const char *value, bool is_int,
+		       int64_t int_value)
+{
+	struct store *st = arg;
+
+	if (per_file_meta(key))
+		return 0;
+	if (is_int)
+		return store_set_meta_int(st, key, int_value);
+	return store_set_meta(st, key, value ? value : "");
+}
+
+static int rotate_module(void *arg, int64_t id, const char *path, const char *build_id,
+			 const char *kind, const char *soname, bool is_main)
+{
+	return store_add_module(arg, id, path ? path : "", build_id, kind ? kind : "user", soname,
+				is_main);
+}
+
+static int rotate_frame(void *arg, int64_t id, int64_t module_id, const char *function,
+			const char *linkage, const char *file, int line, bool is_inline,
+			uint64_t offset)
+{
+	return store_add_frame(arg, id, module_id, function ? function : "", linkage, file, line,
+			       is_inline, offset);
+}
+
+static int rotate_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id, int depth)
+{
+	return store_add_node(arg, id, parent_id, frame_id, depth);
+}
+
+int recorder_rotate(struct recorder *r, const char *path, char **errmsg)
+{
+	struct store *old_rd = NULL, *st = NULL;
+	char *start_time;
+	int64_t old_start = 0;
+	bool renamed;
+	uint64_t now;
+	size_t i;
+	int err;
+
+	*errmsg = NULL;
+	source_drain(r);
+	err = recorder_commit(r);
+	now = now_ns(r);
+	if (!err)
+		err = store_begin(r->store);
+	if (!err)
+		err = store_set_meta_int(r->store, "duration_ns", (int64_t)(now - r->start_ns));
+	if (!err)
+		err = store_set_meta_int(r->store, "finished", 1);
+	if (!err)
+		err = store_commit(r->store);
+	if (err) {
+		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
+				    store_last_error(r->store));
+		return err;
+	}
+	/* read the old file while its writer still holds it, so that the
+	 * writer's close is the last one and removes the -wal and -shm */
+	err = store_open(r->output, &old_rd, errmsg);
+	if (err)
+		return err;
+	start_time = store_get_meta(old_rd, "start_time");
+	old_start = int_or(start_time, (int64_t)realtime_ns());
+	free(start_time);
+	err = store_create(path, &st, &renamed, errmsg);
+	if (err)
+		goto out;
+	/* the new file starts where the old one ends, with everything its
+	 * samples may refer to under the same ids */
+	err = store_begin(st);
+	if (!err)
+		err = store_each_meta(old_rd, rotate_meta, st);
+	if (!err)
+		err = store_set_meta_int(st, "start_time",
+					 old_start + (int64_t)(now - r->start_ns));
+	if (!err)
+		err = store_each_module(old_rd, rotate_module, st);
+	if (!err)
+		err = store_each_frame(old_rd, rotate_frame, st);
+	if (!err)
+		err = store_each_node(old_rd, rotate_node, st);
+	if (!err)
+		err = store_commit(st);
+	if (err) {
+		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(path), store_last_error(st));
+		store_close(st);
+		unlink(path);
+		goto out;
+	}
+	store_free(old_rd);
+	old_rd = NULL;
+	if (store_close(r->store))
+		warn("closing '%s' failed", sanitized(r->output));
+	r->store = st;
+	free(r->output);
+	r->output = xstrdup(path);
+	r->start_ns = now;
+	r->samples = r->lost = r->unwind_errors = 0;
+	/* the living processes and threads again (the ended ones stay in
+	 * the files they ended in) */
+	for (i = 0; i < r->nprocesses; i++)
+		r->processes[i].dirty = !r->processes[i].ended;
+	for (i = 0; i < r->nthreads; i++)
+		r->threads[i].dirty = !r->threads[i].end;
+out:
+	store_free(old_rd);
+	if (err)
+		set_error(r, err, "rotating");
+	return err;
+}
+
+int recorder_add_anomaly(struct recorder *r, const struct store_anomaly *a)
+{
+	int err = store_begin(r->store);
+
+	if (!err)
+		err = store_add_anomaly(r->store, a);
+	if (!err)
+		err = store_commit(r->store);
+	if (err)
+		return set_error(r, -EIO, "writing an anomaly mark");
+	return 0;
+}
+
+const char *recorder_output(const struct recorder *r)
+{
+	return r->output;
+}

@@ -135,4 +135,23 @@ const char *recorder_error(const struct recorder *r);
  * recorders, tests). Events must come in time order. */
 void recorder_feed(struct recorder *r, const struct sampler_event *ev);
 
+/*
+ * Continuous recording: finishes the current recording (all read so far
+ * committed, duration set, marked finished, closed) and goes on into a new
+ * one at path, with no gap: the new file's start_time is the old one's
+ * end. It holds from the start the old file's modules, frames and call
+ * paths under the same ids, its processes and threads, and its start meta
+ * (the per-file keys — start_time, duration_ns, samples, lost,
+ * unwind_errors, finished, writer_pid, commits — excepted). The per-file
+ * counters start again from 0. Returns 0, or -errno with *errmsg (malloc'd);
+ * on failure the recorder has no open recording: free it.
+ */
+int recorder_rotate(struct recorder *r, const char *path, char **errmsg);
+/* Stores an anomaly mark (anomaly.h; times from the start of the current
+ * recording) in its own transaction. */
+struct store_anomaly;
+int recorder_add_anomaly(struct recorder *r, const struct store_anomaly *a);
+/* The recording being written. */
+const char *recorder_output(const struct recorder *r);
+
 #endif
