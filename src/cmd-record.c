@@ -157,6 +157,11 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 	while ((c = getopt_long(argc, argv, "+o:p:F:d:e:m:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
+			/* a file name, not a directory: the .old, -wal and -shm
+			 * files are made beside it */
+			if (!*optarg || optarg[strlen(optarg) - 1] == '/')
+				die_usage("record: -o needs the name of a file to write, not '%s'",
+					  sanitized(optarg));
 			o->output = optarg;
 			break;
 		case 'p':
@@ -315,15 +320,21 @@ static void check_pids(const struct record_opts *o)
 /* Fails early, before anything is launched, if the output cannot be made. */
 static void check_output_dir(const char *path)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *slash = strrchr(path, '/');
+	char *dir;
 
-	if (slash)
-		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (!slash)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
 	else
-		strcpy(dir, ".");
-	if (access(dir, W_OK | X_OK))
+		dir = xstrndup(path, (size_t)(slash - path));
+	if (access(dir, W_OK | X_OK)) {
+		char shown[PATH_MAX];
+
 		die("cannot write the recording in '%s': %s; choose another place with -o",
-		    sanitized(dir), strerror(errno));
+		    sanitize(shown, sizeof(shown), dir), strerror(errno));
+	}
 	free(dir);
 }
 
@@ -389,8 +400,12 @@ int cmd_record(int argc, char **argv)
 			launch_abort(&l);
 		die("%s", errmsg ? errmsg : strerror(-err));
 	}
-	if (renamed)
-		warn("'%s' existed: renamed it to '%s.old'", sanitized(o.output), sanitized(o.output));
+	if (renamed) {
+		char shown[PATH_MAX];
+
+		sanitize(shown, sizeof(shown), o.output);
+		warn("'%s' existed: renamed it to '%s.old'", shown, shown);
+	}
 	install_signals();
 
 	if (o.command) {

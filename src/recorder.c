@@ -92,6 +92,7 @@ struct recorder {
 	size_t nprocesses, processes_cap;
 	/* counters */
 	uint64_t samples, lost, unwind_errors, commits, processes_ended;
+	int commit_err;		/* a commit between events failed */
 	char error[512];
 	/* scratch */
 	uint64_t pcs[MAX_STACK_FRAMES];
@@ -371,6 +372,17 @@ static void handle_event(void *arg, const struct sampler_event *ev)
 	}
 }
 
+/* A drain can take long (the first samples of a process load its
+ * libraries' CFI and symbols): commits come between events too. */
+static void handle_event_commit(void *arg, const struct sampler_event *ev)
+{
+	struct recorder *r = arg;
+
+	handle_event(r, ev);
+	if (!r->commit_err && now_ns(r) - r->last_commit >= r->cfg.commit_ns)
+		r->commit_err = recorder_commit(r);
+}
+
 void recorder_feed(struct recorder *r, const struct sampler_event *ev)
 {
 	handle_event(r, ev);
@@ -384,6 +396,9 @@ static int flush(struct recorder *r)
 	size_t i;
 	int err;
 
+	/* descriptors of the calls seen so far, while their processes hold them */
+	if (r->waits)
+		waits_resolve(r->waits);
 	err = store_begin(r->store);
 	if (!err)
 		err = stacktree_flush(r->tree, r->store);
@@ -521,9 +536,9 @@ static int source_poll(struct recorder *r, int timeout_ms)
 static void source_drain(struct recorder *r)
 {
 	if (r->pts)
-		ptsampler_drain(r->pts, handle_event, r);
+		ptsampler_drain(r->pts, handle_event_commit, r);
 	else if (r->sampler)
-		sampler_drain(r->sampler, handle_event, r);
+		sampler_drain(r->sampler, handle_event_commit, r);
 }
 
 static bool source_done(struct recorder *r)
@@ -794,6 +809,8 @@ int recorder_poll(struct recorder *r, int timeout_ms)
 		return err;
 	}
 	source_drain(r);
+	if (r->commit_err)
+		return r->commit_err;
 	if (r->waits)
 		waits_resolve(r->waits);
 	now = now_ns(r);

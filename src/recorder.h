@@ -36,9 +36,9 @@
 
 #include "sampler.h"
 
-/* Commits come at least this often (a killed recording loses at most the
- * last interval). */
-#define RECORDER_COMMIT_NS 1000000000ull
+/* Commits come at least this often: a recording killed at any moment
+ * keeps all but its last quarter second. */
+#define RECORDER_COMMIT_NS 250000000ull
 
 enum recorder_method {
 	RECORDER_AUTO,		/* perf events, else ptrace where perf is refused */

@@ -16,4 +16,17 @@ hs record -- "$SAMPLES/split" 0.3
 [ "$(meta hotstack.db.old start_time)" = "$first" ] || fail "hotstack.db.old is not the first recording"
 [ "$(meta hotstack.db start_time)" != "$first" ] || fail "hotstack.db was not replaced by the new recording"
 grep -q "renamed" "$T/err" || fail "no message about the rename: $(cat "$T/err")"
-pass "existing output kept as .old"
+
+# -o must name a file: empty or a directory path is a usage error, before
+# anything runs (an empty -o once wrote past a heap allocation)
+for bad in "" "sub/" "/"; do
+	hs record -q -o "$bad" -- "$SAMPLES/split" 0.1
+	[ "$RC" -eq 64 ] || fail "record -o '$bad' exited $RC, expected 64: $(cat "$T/err")"
+	grep -q -- "-o needs the name of a file" "$T/err" || fail "record -o '$bad': $(cat "$T/err")"
+	[ "$(wc -l <"$T/err")" -le 2 ] || fail "record -o '$bad' said more than the usage error: $(cat "$T/err")"
+done
+mkdir "$T/adir"
+hs record -q -o "$T/adir" -- "$SAMPLES/split" 0.1
+[ "$RC" -eq 2 ] || fail "record -o DIRECTORY exited $RC, expected 2: $(cat "$T/err")"
+[ -d "$T/adir" ] || fail "record -o DIRECTORY moved the directory away"
+pass "existing output kept as .old; bad -o refused"
