@@ -12,8 +12,13 @@
 #include "hashmap.h"
 #include "util.h"
 
-int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t stack_max,
-		 struct ptrace_thread *t, struct proc_syscall *sc)
+/* How often a thread that ran during the copy is read again before the
+ * caller is told to stop it. */
+#define TRIES 3
+
+/* One try: -EAGAIN running, -ESTALE it ran during the copy. */
+static int read_once(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t stack_max,
+		     struct ptrace_thread *t, struct proc_syscall *sc)
 {
 	struct proc_syscall first, again;
 	uint64_t before, after;
@@ -21,10 +26,11 @@ int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t st
 	size_t want = stack_max;
 	int err;
 
-	have_slices = procfs_timeslices(pid, tid, &before) == 0;
+	/* a running thread fails here at once: one small read */
 	err = procfs_syscall(pid, tid, &first);
 	if (err)
 		return err;
+	have_slices = procfs_timeslices(pid, tid, &before) == 0;
 	t->tid = tid;
 	t->result = CAPTURE_FAILED;
 	t->err = 0;
@@ -32,6 +38,7 @@ int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t st
 	memset(t->regs, 0, sizeof(t->regs));
 	t->regs[7] = first.sp;
 	t->regs[16] = first.pc;
+	t->regs_unknown = ((1u << SAMPLER_NREGS) - 1) & ~(1u << 7 | 1u << 16);
 	if (first.nr >= 0) {
 		/* the argument registers of the x86_64 system call ABI hold
 		 * the arguments, rcx the return pc (DWARF numbering); __vfork
@@ -44,6 +51,8 @@ int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t st
 		t->regs[8] = first.args[4];	/* r8 */
 		t->regs[9] = first.args[5];	/* r9 */
 		t->regs[2] = first.pc;		/* rcx */
+		t->regs_unknown &= ~(1u << 0 | 1u << 1 | 1u << 2 | 1u << 4 | 1u << 5 | 1u << 8 |
+				     1u << 9 | 1u << 10);
 	}
 	t->orig_rax = (uint64_t)first.nr;
 	t->on_cpu = false;
@@ -54,20 +63,33 @@ int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t st
 		want = (size_t)(t->stack_end - first.sp);
 	ptrace_read_stack(t, want);
 	t->time = monotonic_ns();
-	/* it must not have run meanwhile: same turns on a CPU, same call */
+	/* it must not have run during the copy (same turns on a CPU), and be
+	 * in the same call at the same sp and pc as when its registers were
+	 * read (if it ran before the first count, it came back to the same
+	 * place: the copy is of that same frame) */
 	if (have_slices && (procfs_timeslices(pid, tid, &after) || after != before))
-		return -EAGAIN;
+		return -ESTALE;
 	err = procfs_syscall(pid, tid, &again);
 	if (err)
-		return err;
-	if (again.nr != first.nr || again.sp != first.sp || again.pc != first.pc)
-		return -EAGAIN;
+		return err == -EAGAIN ? -ESTALE : err;
+	if (memcmp(&again, &first, sizeof(first)))
+		return -ESTALE;
 	if (!t->stack_size)
 		return procfs_exists(pid) ? -EFAULT : -ESRCH;
 	t->result = CAPTURE_OK;
 	if (sc)
 		*sc = first;
 	return 0;
+}
+
+int blocked_read(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_t stack_max,
+		 struct ptrace_thread *t, struct proc_syscall *sc)
+{
+	int err = -ESTALE, i;
+
+	for (i = 0; i < TRIES && err == -ESTALE; i++)
+		err = read_once(pid, tid, maps, stack_max, t, sc);
+	return err == -ESTALE ? -EAGAIN : err;
 }
 
 /* ---- blocked_each: every sleeping thread of a process, for the recorder ---- */

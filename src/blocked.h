@@ -10,16 +10,17 @@
  * and others return EINTR in the target, see signal(7).)
  *
  * Consistency: the scheduler's count of the thread's turns on a CPU
- * (/proc/PID/task/TID/schedstat) is read before /proc/PID/task/TID/syscall
- * and again after the copy, and the syscall file is read again: if the
- * thread ran in between, the copy is dropped (-EAGAIN) and the caller
- * stops the thread instead.
+ * (/proc/PID/task/TID/schedstat) is read before and after the copy, and
+ * /proc/PID/task/TID/syscall again after it: if the thread ran during the
+ * copy, or is not in the same call at the same sp and pc, the copy is
+ * read again (three tries), then left to the caller to stop (-EAGAIN).
  *
  * Limits: only sp and pc are known, and in a system call the registers
  * that carry its number and arguments (rax, rdi, rsi, rdx, r10, r8, r9) and
- * rcx (the return pc). The callee-saved ones (rbx, rbp, r12-r15) are given
- * as 0, which the unwinders treat as unknown (a rule that needs one reads
- * near address 0 and the unwind ends there, marked incomplete). DWARF CFI needs
+ * rcx (the return pc). The callee-saved ones (rbx, rbp, r12-r15) are marked
+ * unknown (ptrace_thread.regs_unknown): both unwinders leave them unset, so
+ * a rule that needs one fails and the unwind ends there, marked
+ * incomplete (never read from a guessed value). DWARF CFI needs
  * nothing more as long as each frame's CFA is computed from rsp (-O2 code
  * without frame pointers, glibc, start_thread, _start), or from a
  * callee-saved register that a deeper frame saved on the stack. A frame
@@ -49,7 +50,7 @@
 /*
  * Reads thread tid of pid if it is not running. t gets sp (regs[7]) and pc
  * (regs[16]), the system call registers (see above), every other register
- * 0, orig_rax the system call (or -1),
+ * 0 and marked in regs_unknown, orig_rax the system call (or -1),
  * its stack from sp up to the end of the mapping holding sp in maps (at
  * most stack_max; stack_max if maps is NULL or does not hold sp), time,
  * result CAPTURE_OK and unstopped; stop times 0. *sc (if not NULL) gets

@@ -362,6 +362,7 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 		t->orig_rax = (uint64_t)-1;
 		t->on_cpu = false;
 		t->unstopped = false;
+		t->regs_unknown = 0;
 		c->state[i] = SLOT_IDLE;
 		/* asleep in the kernel: read it as it is, without a stop */
 		if (c->o->nostop &&
@@ -372,6 +373,7 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 			continue;
 		}
 		t->unstopped = false;
+		t->regs_unknown = 0;
 		t->result = CAPTURE_FAILED;
 		if (ptrace(PTRACE_SEIZE, t->tid, NULL, NULL)) {
 			int e = errno;
@@ -780,6 +782,7 @@ void ptrace_thread_event(const struct ptrace_thread *t, pid_t pid, uint64_t peri
 	ev->sample.user_mode = true;
 	ev->sample.have_regs = true;
 	memcpy(ev->sample.regs, t->regs, sizeof(ev->sample.regs));
+	ev->sample.regs_unknown = t->regs_unknown;
 	ev->sample.stack = t->stack;
 	ev->sample.stack_size = t->stack_size;
 }
@@ -897,7 +900,7 @@ static int acc_access_mem(unw_addr_space_t as UNUSED, unw_word_t addr, unw_word_
 static int acc_access_reg(unw_addr_space_t as UNUSED, unw_regnum_t reg, unw_word_t *val, int write,
 			  void *arg UNUSED)
 {
-	if (write || reg < 0 || reg >= PTRACE_NREGS)
+	if (write || reg < 0 || reg >= PTRACE_NREGS || (cur->t->regs_unknown >> reg & 1))
 		return -UNW_EBADREG;
 	*val = cur->t->regs[reg];
 	return 0;

@@ -79,9 +79,11 @@ struct ptrace_thread {
 	bool on_cpu;
 	uint64_t stop_ns;		/* PTRACE_INTERRUPT to PTRACE_DETACH */
 	/* Read without a stop while it slept in the kernel (ptrace_opts.nostop,
-	 * blocked.h): regs hold sp and pc only, the others are 0 (unknown);
-	 * stop_ns and stop_latency_ns are 0. */
+	 * blocked.h): regs hold sp, pc and the system call registers only, the
+	 * others are 0 and marked in regs_unknown (bit i: regs[i] is not
+	 * known; 0 for a stopped thread); stop_ns and stop_latency_ns are 0. */
 	bool unstopped;
+	uint32_t regs_unknown;
 };
 
 struct ptrace_opts {

@@ -55,6 +55,9 @@ struct sampler_event {
 			const uint64_t *kchain;
 			bool have_regs;
 			uint64_t regs[SAMPLER_NREGS];	/* DWARF order */
+			/* bit i set: regs[i] is not known (a thread read
+			 * asleep without a stop, blocked.h); 0 for samples */
+			uint32_t regs_unknown;
 			const uint8_t *stack;		/* copy of [sp, sp+stack_size) */
 			uint64_t stack_size;
 			int64_t prev_state;		/* SEV_SWITCH_OUT: 0 preempted */
@@ -129,9 +132,34 @@ int sampler_rescan(struct sampler *s);
 /* Waits up to timeout_ms for data; returns >0 if data or hangup, 0 on
  * timeout, -errno on error (-EINTR when a signal arrived). */
 int sampler_poll(struct sampler *s, int timeout_ms);
+/* As sampler_poll(), also returning when wake_fd (if >= 0) is readable. */
+int sampler_poll_fd(struct sampler *s, int wake_fd, int timeout_ms);
 /* Reads every ring buffer, sorts the records by time and calls cb for each. */
 int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_event *ev),
 		  void *arg);
+
+/*
+ * The same in two halves, for a reader thread that keeps the ring buffers
+ * empty while the owner of the sampler decodes, unwinds and symbolizes:
+ * sampler_read() copies what every ring holds into a batch sorted by time
+ * (NULL if there was nothing); it touches only the ring buffers, so one
+ * thread may call it (and sampler_poll_fd(), sampler_done()) while another
+ * calls sampler_batch_each() on earlier batches, sampler_rescan() and
+ * sampler_disable(). sampler_batch_each() decodes a batch in time order,
+ * calling cb for each event (valid during the call only); call it on the
+ * batches in the order they were read.
+ */
+struct sampler_batch;
+struct sampler_batch *sampler_read(struct sampler *s);
+/* Memory a batch holds. */
+size_t sampler_batch_bytes(const struct sampler_batch *b);
+/* Drops the batch's samples (what overflows a full queue), keeping the
+ * records that describe the targets (mmap, comm, fork, exit, lost);
+ * returns how many samples were dropped. */
+uint64_t sampler_batch_drop_samples(struct sampler_batch *b);
+int sampler_batch_each(struct sampler *s, const struct sampler_batch *b,
+		       void (*cb)(void *arg, const struct sampler_event *ev), void *arg);
+void sampler_batch_free(struct sampler_batch *b);
 /* True when every sampled task has gone (all buffers hung up). */
 bool sampler_done(const struct sampler *s);
 /* Disables all events (the recording is stopping). */

@@ -18,6 +18,7 @@ struct unwinder {
 	int n, max;
 	bool truncated;
 	bool ended;
+	uint64_t last_pc;	/* of the outermost frame reached */
 };
 
 static pid_t cb_next_thread(Dwfl *dwfl UNUSED, void *arg, void **thread_argp)
@@ -50,8 +51,18 @@ static bool cb_memory_read(Dwfl *dwfl UNUSED, Dwarf_Addr addr, Dwarf_Word *resul
 static bool cb_set_initial_registers(Dwfl_Thread *thread, void *arg)
 {
 	struct unwinder *u = arg;
+	uint32_t unknown = u->ev->sample.regs_unknown;
+	int i;
 
-	return dwfl_thread_state_registers(thread, 0, SAMPLER_NREGS, u->ev->sample.regs);
+	if (!unknown)
+		return dwfl_thread_state_registers(thread, 0, SAMPLER_NREGS, u->ev->sample.regs);
+	/* unknown registers stay unset: a rule that needs one fails, and the
+	 * unwind ends there as incomplete instead of reading from a guess */
+	for (i = 0; i < SAMPLER_NREGS; i++)
+		if (!(unknown >> i & 1) &&
+		    !dwfl_thread_state_registers(thread, i, 1, &u->ev->sample.regs[i]))
+			return false;
+	return true;
 }
 
 static const Dwfl_Thread_Callbacks thread_callbacks = {
@@ -107,7 +118,41 @@ static int frame_cb(Dwfl_Frame *state, void *arg)
 	if (u->n > 0 && !space_find_map(u->space, pc))
 		return DWARF_CB_ABORT;
 	u->pcs[u->n++] = pc;
+	u->last_pc = pc;
 	return DWARF_CB_OK;
+}
+
+/*
+ * libdw takes a return address it could not compute (an unknown register,
+ * memory outside the copy) for the end of the stack. With unknown
+ * registers that is common, so the stack counts as whole only if the CFI
+ * at its last pc says the return address is undefined, as it does in
+ * _start and __clone3.
+ */
+static bool cfi_ends_stack(Dwfl *dwfl, uint64_t pc)
+{
+	Dwfl_Module *mod = dwfl_addrmodule(dwfl, pc);
+	Dwarf_Op ops_mem[3], *ops;
+	Dwarf_Frame *frame = NULL;
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi;
+	size_t nops;
+	bool end;
+	int ra;
+
+	if (!mod)
+		return false;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame)) {
+		cfi = dwfl_module_dwarf_cfi(mod, &bias);
+		if (!cfi || dwarf_cfi_addrframe(cfi, pc - bias, &frame))
+			return false;
+	}
+	ra = dwarf_frame_info(frame, NULL, NULL, NULL);
+	end = ra >= 0 && !dwarf_frame_register(frame, ra, ops_mem, &ops, &nops) && nops == 0 &&
+	      ops == ops_mem;
+	free(frame);
+	return end;
 }
 
 int unwinder_unwind(struct unwinder *u, struct space *s, const struct sampler_event *ev,
@@ -136,6 +181,8 @@ int unwinder_unwind(struct unwinder *u, struct space *s, const struct sampler_ev
 	if (u->n == 0)
 		pcs[u->n++] = ev->sample.regs[16];
 	*complete = (ret == 0 || u->ended) && !u->truncated;
+	if (*complete && ret == 0 && !u->ended && ev->sample.regs_unknown)
+		*complete = cfi_ends_stack(dwfl, u->last_pc);
 	u->ev = NULL;
 	return u->n;
 }
