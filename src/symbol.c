@@ -9,6 +9,7 @@
 
 #include "hashmap.h"
 #include "pcinfo.h"
+#include "perfmap.h"
 #include "symbol.h"
 #include "util.h"
 
@@ -18,17 +19,8 @@ struct ksym {
 	int64_t module_id;
 };
 
-struct jit_sym {
-	uint64_t start, end;
-	char *name;
-};
-
 struct jit_map {
-	pid_t pid;
-	struct timespec mtime;
-	off_t size;
-	struct jit_sym *syms;
-	size_t n;
+	struct perfmap map;
 	int64_t module_id;
 };
 
@@ -59,17 +51,6 @@ struct symbolizer *symbolizer_new(struct stacktree *tree)
 	return sy;
 }
 
-static void free_jit(struct jit_map *j)
-{
-	size_t i;
-
-	for (i = 0; i < j->n; i++)
-		free(j->syms[i].name);
-	free(j->syms);
-	j->syms = NULL;
-	j->n = 0;
-}
-
 void symbolizer_free(struct symbolizer *sy)
 {
 	size_t i;
@@ -79,7 +60,7 @@ void symbolizer_free(struct symbolizer *sy)
 	for (i = 0; i < sy->nksyms; i++)
 		free(sy->ksyms[i].name);
 	for (i = 0; i < sy->njits; i++)
-		free_jit(&sy->jits[i]);
+		perfmap_release(&sy->jits[i].map);
 	free(sy->jits);
 	free(sy->ksyms);
 	free(sy->pool);
@@ -151,79 +132,31 @@ static int lookup_dwfl(struct symbolizer *sy, struct space *s, int64_t module_id
 
 /* ---- JIT code: /tmp/perf-PID.map ---- */
 
-static int cmp_jit(const void *a, const void *b)
+static int64_t lookup_jit(struct symbolizer *sy, pid_t pid, uint64_t pc)
 {
-	const struct jit_sym *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-static struct jit_map *jit_map_for(struct symbolizer *sy, pid_t pid)
-{
-	char path[64], *text, *line, *save = NULL;
+	const struct perfmap_sym *sym;
 	struct jit_map *j = NULL;
-	struct stat stbuf;
-	size_t i, cap = 0;
+	char path[64];
+	size_t i;
 
-	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
 	for (i = 0; i < sy->njits; i++)
-		if (sy->jits[i].pid == pid)
+		if (sy->jits[i].map.pid == pid)
 			j = &sy->jits[i];
-	if (stat(path, &stbuf))
-		return j;
 	if (!j) {
 		xgrow(&sy->jits, &sy->jits_cap, sy->njits + 1, sizeof(*sy->jits));
 		j = &sy->jits[sy->njits++];
-		memset(j, 0, sizeof(*j));
-		j->pid = pid;
+		perfmap_init(&j->map, pid);
+		snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)pid);
 		j->module_id = stacktree_module(sy->tree, path, NULL, "jit");
-	} else if (j->size == stbuf.st_size && j->mtime.tv_sec == stbuf.st_mtim.tv_sec &&
-		   j->mtime.tv_nsec == stbuf.st_mtim.tv_nsec) {
-		return j;
 	}
-	free_jit(j);
-	j->size = stbuf.st_size;
-	j->mtime = stbuf.st_mtim;
-	if (read_file(path, &text) < 0)
-		return j;
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		uint64_t start, size;
-		int off = 0;
-
-		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %n", &start, &size, &off) < 2 || !off)
-			continue;
-		xgrow(&j->syms, &cap, j->n + 1, sizeof(*j->syms));
-		j->syms[j->n].start = start;
-		j->syms[j->n].end = start + size;
-		j->syms[j->n].name = xstrdup(line + off);
-		j->n++;
-	}
-	free(text);
-	if (j->n)
-		qsort(j->syms, j->n, sizeof(*j->syms), cmp_jit);
-	return j;
-}
-
-static int64_t lookup_jit(struct symbolizer *sy, pid_t pid, uint64_t pc)
-{
-	struct jit_map *j = jit_map_for(sy, pid);
-	size_t lo = 0, hi;
-
-	if (!j)
+	/* perfmap.c: a hostile file is refused; re-read only when it changed */
+	sym = perfmap_lookup(&j->map, pc);
+	if (!sym && perfmap_update(&j->map) == 0)
+		sym = perfmap_lookup(&j->map, pc);
+	if (!sym)
 		return 0;
-	hi = j->n;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (pc < j->syms[mid].start)
-			hi = mid;
-		else if (pc >= j->syms[mid].end)
-			lo = mid + 1;
-		else
-			return stacktree_frame(sy->tree, j->module_id, j->syms[mid].name, NULL, 0,
-					       false, pc - j->syms[mid].start);
-	}
-	return 0;
+	return stacktree_frame(sy->tree, j->module_id, sym->name, NULL, 0, false,
+			       pc - sym->start);
 }
 
 int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t *ids, int max)

@@ -11,7 +11,8 @@ UNIT_TESTS = \
 	tests/unit/test-profile \
 	tests/unit/test-json \
 	tests/unit/test-record-path \
-	tests/unit/test-recorder
+	tests/unit/test-recorder \
+	tests/unit/test-perfmap
 
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
@@ -23,6 +24,10 @@ UNIT_FIXTURE = tests/unit/fixture.c tests/unit/fixture.h
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_util_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_perfmap_SOURCES = tests/unit/test-perfmap.c
+tests_unit_test_perfmap_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_perfmap_LDADD = $(UNIT_LDADD)
 
 tests_unit_test_store_SOURCES = tests/unit/test-store.c $(UNIT_FIXTURE)
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)

@@ -46,6 +46,8 @@ CLI_TESTS = \
 	tests/cli/t3010-bad-recordings.sh \
 	tests/cli/t3020-not-permitted.sh \
 	tests/cli/t3030-atomic-output.sh \
+	tests/cli/t3040-perfmap-hostile.sh \
+	tests/cli/t3030-atomic-output.sh \
 	tests/cli/t6200-record-ptrace.sh \
 	tests/cli/t7000-waits.sh \
 	tests/cli/t7010-waits-coverage.sh \

@@ -1,11 +1,13 @@
 /* jit.c - test target that runs code from anonymous executable memory and
  * describes it in /tmp/perf-PID.map, the way JIT compilers do for perf
  *
- * usage: jit [SECONDS]
+ * usage: jit [SECONDS [nomap]]
  *
  * Copies a tiny counting loop into an RWX mapping, writes
  * "ADDR SIZE jitted_hot_loop" to /tmp/perf-PID.map, calls the code until
  * SECONDS (default 2) of wall time passed, removes the map file and exits.
+ * With "nomap" it writes no map and prints "ready ADDR SIZE" instead, for
+ * tests that plant maps of their own.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -48,6 +50,14 @@ int main(int argc, char **argv)
 	}
 	memcpy(code, loop_code, sizeof(loop_code));
 	fn = (uint64_t (*)(uint64_t))code;
+	if (argc > 2 && !strcmp(argv[2], "nomap")) {
+		printf("ready %lx %zx\n", (unsigned long)(uintptr_t)code, sizeof(loop_code));
+		fflush(stdout);
+		end = now() + seconds;
+		while (now() < end)
+			fn(1000000);
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
 	f = fopen(path, "w");
 	if (!f) {
