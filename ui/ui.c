@@ -644,6 +644,9 @@ static void prompt_key(struct ui *ui, int key)
 		strbuf_reset(&ui->input);
 		return;
 	}
+	if (key >= 0x20 && key < 0x110000 && key != 0x7f && ui->input_fresh)
+		strbuf_reset(&ui->input);	/* typing replaces the offered default */
+	ui->input_fresh = false;
 	if (key >= 0x20 && key < 0x110000 && key != 0x7f && ui->input.len < 1024) {
 		char ch = (char)key;
 
@@ -657,6 +660,7 @@ static void start_prompt(struct ui *ui, int which, const char *initial)
 	ui->prompt = which;
 	strbuf_reset(&ui->input);
 	strbuf_adds(&ui->input, initial ? initial : "");
+	ui->input_fresh = initial && *initial;
 }
 
 static void cycle_kind(struct ui *ui)
@@ -772,10 +776,12 @@ bool ui_key(struct ui *ui, int key)
 		break;
 	case 'e':
 		if (v && v->ops->export) {
-			char def[128];
+			char def[128], *d;
 
 			snprintf(def, sizeof(def), "hotstack-%s.%s", v->ops->tab ? v->ops->tab : "view",
 				 v->ops->export_ext ? v->ops->export_ext : "txt");
+			for (d = def; *d; d++)	/* "hotstack-tree.folded" */
+				*d = (char)tolower((unsigned char)*d);
 			start_prompt(ui, 'e', def);
 		} else {
 			ui_message(ui, true, "nothing to export here");

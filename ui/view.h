@@ -164,6 +164,7 @@ struct ui {
 	int help_top;
 	int prompt;			/* 0, '/' search, 'e' export path */
 	struct strbuf input;
+	bool input_fresh;		/* the input is the default: typing replaces it */
 	char *last_search;
 	int search_dir;
 	char message[512];		/* shown on the status line until the next key */

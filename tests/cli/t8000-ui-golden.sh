@@ -49,6 +49,9 @@ golden flame-search 100x30 '3/compress<Enter>'
 golden flame-narrow 80x24 '3'
 golden help-flame 100x30 '3?'
 golden too-small 60x20 ''
+golden mouse-hotspots 100x30 '<click 5 6>'
+golden mouse-flame 100x30 '3<double 60 24>'
+golden export-prompt 100x30 '2e'
 golden kind-single 100x30 'c'
 
 [ $failed -eq 0 ] || fail "some screens differ from tests/ui/expect (see above)"
