@@ -1614,8 +1614,11 @@ static void attach_totals(struct diff_row *rows, size_t n, const struct diff_row
 		r->total_low = t->ci_low;
 		r->total_high = t->ci_high;
 		r->total_verdict = t->verdict;
-		if ((r->verdict == DIFF_GONE || r->verdict == DIFF_NEW ||
-		     (r->verdict == DIFF_INCONCLUSIVE && !(r->before > 0 && r->after > 0))) &&
+		/* only a significant new or gone: a function with a sample or
+		 * two of self time on one side stays inconclusive (taking the
+		 * verdict of a total that is most of the program's would make a
+		 * busier machine look like a change) */
+		if ((r->verdict == DIFF_GONE || r->verdict == DIFF_NEW) &&
 		    t->before > 0 && t->after > 0) {
 			r->verdict = t->verdict;
 			r->more_seconds = t->more_seconds;
