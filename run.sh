@@ -20,7 +20,7 @@ libcmocka-dev zlib1g-dev sqlite3 jq procps util-linux libiberty-dev"
 TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils strace tmux \
 clang lld binutils mold g++"
 # prometheus: promtool and a real server for the metrics tests (t12xx)
-TEST_PACKAGES="$TEST_PACKAGES prometheus"
+TEST_PACKAGES="$TEST_PACKAGES prometheus curl"
 # node and npm for the browser and schema tests: Debian's, unless the
 # machine already has a node with npm (e.g. from NodeSource)
 NODE_PACKAGES="nodejs npm"

@@ -77,12 +77,13 @@ static const char continuous_help[] =
 	"SIGHUP starts a new file now; SIGTERM or Ctrl-C finish the current file and\n"
 	"exit. See hotstack-record(1), CONTINUOUS RECORDING and ANOMALY MARKS.\n";
 
-static volatile sig_atomic_t stop_signal, hup_signal;
+/* SIGHUPs received; each one rotates (they are counted, not coalesced) */
+static volatile sig_atomic_t stop_signal, hup_count;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		hup_signal = 1;
+		hup_count++;
 	else
 		stop_signal = sig;
 }
@@ -848,6 +849,7 @@ int cmd_record_continuous(int argc, char **argv)
 	struct cont c;
 	struct sigaction sa;
 	uint64_t start, next_rotate, next_scan = 0, now;
+	sig_atomic_t hup_done = 0;
 	pid_t *cur = NULL;
 	int ncur = 0, i;
 
@@ -861,12 +863,19 @@ int cmd_record_continuous(int argc, char **argv)
 		char *errmsg = NULL;
 		int err;
 
+		const char *colon = strrchr(c.o.metrics_addr, ':');
+		int port = 0;
+
 		c.metrics = metrics_new(c.o.metrics_top);
-		err = metrics_serve(c.metrics, c.o.metrics_addr, c.o.allow_remote, NULL, &errmsg);
+		err = metrics_serve(c.metrics, c.o.metrics_addr, c.o.allow_remote, &port, &errmsg);
 		if (err == -EINVAL || err == -EPERM)
 			die_usage("record: %s", errmsg);
 		if (err)
 			die("%s", errmsg);
+		/* the port bound, also for port 0 */
+		if (!c.o.quiet)
+			fprintf(stderr, "%s: metrics on http://%.*s:%d/metrics\n", progname,
+				(int)(colon - c.o.metrics_addr), sanitized(c.o.metrics_addr), port);
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;	/* no SA_RESTART: poll() returns EINTR */
@@ -893,14 +902,16 @@ int cmd_record_continuous(int argc, char **argv)
 		if (c.o.duration > 0 && (double)(now - start) >= c.o.duration * 1e9)
 			break;
 		if (!c.r) {
-			/* --comm, nothing to record yet */
+			/* --comm, nothing to record yet (nothing to rotate) */
+			hup_done = hup_count;
 			usleep(200000);
 		} else if (recorder_poll(c.r, 200)) {
 			die("%s", recorder_error(c.r));
 		}
 		now = monotonic_ns();
-		if (c.r && (hup_signal || now >= next_rotate)) {
-			hup_signal = 0;
+		if (c.r && (hup_done != hup_count || now >= next_rotate)) {
+			if (hup_done != hup_count)
+				hup_done++;
 			rotate_now(&c);
 			next_rotate = now + c.o.rotate_ns;
 		}

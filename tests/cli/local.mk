@@ -62,3 +62,14 @@ AM_TESTS_ENVIRONMENT = \
 	SAMPLES='$(abs_top_builddir)/samples'; \
 	TESTPROGS='$(abs_top_builddir)/tests/progs'; \
 	export HOTSTACK SAMPLES TESTPROGS;
+
+# always on (issue 12): a steady workload whose leaf_30 triples for a while,
+# and the continuous recording tests
+check_PROGRAMS += tests/progs/phases
+tests_progs_phases_SOURCES = tests/progs/phases.c
+tests_progs_phases_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -I$(srcdir)/samples
+tests_progs_phases_LDFLAGS = -pthread
+ALWAYS_TESTS = tests/cli/t1200-continuous-rotate.sh tests/cli/t1210-continuous-metrics.sh \
+	tests/cli/t1220-continuous-anomalies.sh
+TESTS += $(ALWAYS_TESTS)
+EXTRA_DIST += $(ALWAYS_TESTS)
