@@ -28,3 +28,8 @@ tests_unit_test_source_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/ui/mkuiq
 tests_ui_mkuiq_SOURCES = tests/ui/mkuiq.c
 tests_ui_mkuiq_LDADD = $(HS_LIBS)
+
+# golden screens of the Waits, Threads, Timeline and Source views
+UIQ_CLI_TESTS = tests/cli/t8050-ui-views-golden.sh
+TESTS += $(UIQ_CLI_TESTS)
+EXTRA_DIST += $(UIQ_CLI_TESTS) tests/ui/src
