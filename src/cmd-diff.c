@@ -1079,15 +1079,18 @@ int cmd_diff(int argc, char **argv)
 		print_summary(res);
 		print_total(&c, res, "total");
 		if (res->nsyscalls) {
-			printf("\nsystem calls: time in each call");
+			printf("\nsystem calls: time in each call (in-call time: entry to exit of the "
+			       "calls that completed)");
 			print_rows(&c, res, res->syscalls, res->nsyscalls, "system call");
 		}
 		if (res->nio) {
-			printf("\nI/O: time waiting on each file and socket");
+			printf("\nI/O: time waiting on each file and socket (in-call time of every "
+			       "call on the target)");
 			print_rows(&c, res, res->io, res->nio, "file or socket");
 		}
 		if (off) {
-			printf("\noff-CPU: total time blocked below each function");
+			printf("\noff-CPU: total time blocked below each function (asleep, from "
+			       "switch-out to wake-up)");
 			print_rows(&c, off, off->rows, off->nrows, "function");
 			print_total(&c, off, "off-CPU total");
 		}

@@ -215,14 +215,15 @@ static void print_wait_sites(const struct profile *p, const struct profile_wait_
 		if (k > mw)
 			mw = k;
 	}
-	printf("blocked time by wait site: the blocking call (innermost user-space frame)\n"
-	       "and the function that made it; kernel frames stay in the stacks\n");
-	printf("  wait%%   wait-s %*s  ", (int)cw, "waits");
+	printf("blocked time (asleep, from switch-out to wake-up) by wait site: the\n"
+	       "blocking call (innermost user-space frame) and the function that made it;\n"
+	       "kernel frames stay in the stacks\n");
+	printf("  wait%% blocked-s %*s  ", (int)cw, "waits");
 	print_padded("call", fw + 2);
 	print_padded("module", mw + 2);
 	printf("called from\n");
 	for (i = 0; i < n; i++) {
-		printf("%6.2f%% %8.3f %*llu  ", w[i].pct, w[i].value.weight_ns / 1e9, (int)cw,
+		printf("%6.2f%% %9.3f %*llu  ", w[i].pct, w[i].value.weight_ns / 1e9, (int)cw,
 		       (unsigned long long)w[i].value.count);
 		print_padded(sanitize(name, sizeof(name), func_name_or(p, w[i].call, "?")), fw + 2);
 		print_padded(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)), mw + 2);
