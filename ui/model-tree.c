@@ -317,6 +317,49 @@ int mtree_find(struct mtree *t, const char *key, bool *exact)
 	return cur;
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void open_below(struct mtree *t, int n, struct strbuf *key, char **keys, size_t nkeys,
+		       size_t *opened)
+{
+	size_t i, len = key->len;
+
+	mtree_build(t, n);
+	for (i = 0; i < t->nodes[n].nkids; i++) {
+		int k = t->nodes[n].kids[i];
+		char *kb;
+
+		key->len = len;
+		key_elem(t, k, key);
+		kb = key->buf;
+		if (!bsearch(&kb, keys, nkeys, sizeof(*keys), cmp_strp))
+			continue;
+		t->nodes[k].expanded = true;
+		(*opened)++;
+		open_below(t, k, key, keys, nkeys, opened);
+	}
+	key->len = len;
+	if (key->buf)
+		key->buf[len] = '\0';
+}
+
+size_t mtree_open_keys(struct mtree *t, char **keys, size_t nkeys)
+{
+	struct strbuf key = STRBUF_INIT;
+	size_t opened = 0;
+
+	if (!nkeys)
+		return 0;
+	qsort(keys, nkeys, sizeof(*keys), cmp_strp);
+	strbuf_add(&key, "", 0);
+	open_below(t, 0, &key, keys, nkeys, &opened);
+	strbuf_release(&key);
+	return opened;
+}
+
 void mtree_reveal(struct mtree *t, int n)
 {
 	for (n = t->nodes[n].parent; n >= 0; n = t->nodes[n].parent) {

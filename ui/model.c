@@ -72,6 +72,19 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	return 0;
 }
 
+bool model_same_selection(const struct ui_filter *a, const struct ui_filter *b)
+{
+	return a->kind == b->kind && a->tid == b->tid && a->from_ns == b->from_ns &&
+	       a->to_ns == b->to_ns;
+}
+
+void model_set_filter(struct ui_model *m, const struct ui_filter *f)
+{
+	m->filter = *f;
+	free(m->uself);		/* self with or without kernel frames */
+	m->uself = NULL;
+}
+
 bool model_frame_is_kernel(const struct profile *p, int frame)
 {
 	int mod = frame >= 0 ? p->frames[frame].module : -1;

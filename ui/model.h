@@ -37,6 +37,11 @@ struct ui_model *model_new(const char *path);
  * -errno with a one-line *errmsg. */
 int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg);
 void model_free(struct ui_model *m);
+/* Whether filters a and b select the same samples (kind, thread, time
+ * range): then only how they are shown differs, and no load is needed. */
+bool model_same_selection(const struct ui_filter *a, const struct ui_filter *b);
+/* Take f without loading: f must select what m->p holds (see above). */
+void model_set_filter(struct ui_model *m, const struct ui_filter *f);
 
 /* The profile selection for f (kind, thread, time range). */
 void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf);
@@ -114,6 +119,9 @@ void mtree_path_key(const struct mtree *t, int n, struct strbuf *sb);
 /* The node with that path key, building kids on the way; if the whole path
  * is not there, the deepest node of its prefix that is (*exact false). */
 int mtree_find(struct mtree *t, const char *key, bool *exact);
+/* Open the nodes whose path keys are in keys (sorted here), from the root
+ * down: a node under a closed one stays closed. Returns how many opened. */
+size_t mtree_open_keys(struct mtree *t, char **keys, size_t nkeys);
 /* Open n and all its ancestors. */
 void mtree_reveal(struct mtree *t, int n);
 /* Expand (or collapse) n and all below it; expanding stops at max nodes

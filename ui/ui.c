@@ -74,14 +74,28 @@ static struct ui_view *cur(struct ui *ui)
 	return ui->nviews ? &ui->views[ui->current] : NULL;
 }
 
+/* View i up to date with the model. */
+static void fresh(struct ui *ui, int i)
+{
+	struct ui_view *v = &ui->views[i];
+
+	if (i < 0 || i >= ui->nviews || !v->stale)
+		return;
+	v->stale = false;
+	if (v->ops->reload)
+		v->ops->reload(v->data, ui);
+}
+
+/* The model changed: the view on screen reloads now, the others when
+ * they are shown. */
 static void reload_views(struct ui *ui)
 {
 	int i;
 
 	ui->generation++;
 	for (i = 0; i < ui->nviews; i++)
-		if (ui->views[i].ops->reload)
-			ui->views[i].ops->reload(ui->views[i].data, ui);
+		ui->views[i].stale = true;
+	fresh(ui, ui->current);
 }
 
 static int load(struct ui *ui, const struct ui_filter *f)
@@ -90,8 +104,15 @@ static int load(struct ui *ui, const struct ui_filter *f)
 	int i, err;
 
 	for (i = 0; i < ui->nviews; i++)
-		if (ui->views[i].ops->save)
+		if (ui->views[i].ops->save && !ui->views[i].stale)
 			ui->views[i].ops->save(ui->views[i].data, ui);
+	if (ui->model->p && model_same_selection(&ui->model->filter, f) && !ui->force_load) {
+		/* e.g. kernel frames hidden: the same samples, shown otherwise */
+		model_set_filter(ui->model, f);
+		ui->filter = *f;
+		reload_views(ui);
+		return 0;
+	}
 	err = model_load(ui->model, f, &msg);
 	if (err) {
 		ui_message(ui, true, "%s", msg ? msg : "cannot load the recording");
@@ -121,8 +142,12 @@ int ui_set_filter(struct ui *ui, const struct ui_filter *f)
 int ui_reload(struct ui *ui)
 {
 	struct ui_filter f = ui->filter;
+	int err;
 
-	return load(ui, &f);
+	ui->force_load = true;	/* the recording may have grown */
+	err = load(ui, &f);
+	ui->force_load = false;
+	return err;
 }
 
 static int find_view(struct ui *ui, int digit)
@@ -142,6 +167,7 @@ void *ui_show_view(struct ui *ui, int digit)
 	if (i < 0)
 		return NULL;
 	ui->current = i;
+	fresh(ui, i);
 	return ui->views[i].data;
 }
 
@@ -159,6 +185,7 @@ int ui_focus(struct ui *ui, int digit, int func)
 	if (i < 0 || !ui->views[i].ops->focus)
 		return -ENOENT;
 	ui->current = i;
+	fresh(ui, i);
 	return ui->views[i].ops->focus(ui->views[i].data, ui, func);
 }
 
@@ -185,9 +212,9 @@ struct ui *ui_new(const struct ui_opts *o, struct ui_model *m, bool utf8)
 		v->ops = ops;
 		v->data = ops->create ? ops->create(ui) : NULL;
 	}
+	if (o->initial_view && find_view(ui, o->initial_view) >= 0)
+		ui->current = find_view(ui, o->initial_view);
 	reload_views(ui);
-	if (o->initial_view)
-		ui_show_view(ui, o->initial_view);
 	return ui;
 }
 
@@ -542,6 +569,7 @@ void ui_draw(struct ui *ui, struct canvas *c)
 			    "enlarge it, or press q to quit");
 		return;
 	}
+	fresh(ui, ui->current);
 	draw_header(ui, c);
 	draw_crumb(ui, c);
 	body.x = 0;
@@ -727,6 +755,7 @@ bool ui_key(struct ui *ui, int key)
 
 	if (key == UI_KEY_RESIZE || key == UI_KEY_NONE)
 		return ui->quit;
+	fresh(ui, ui->current);
 	if (ui->prompt) {
 		prompt_key(ui, key);
 		return ui->quit;
@@ -854,5 +883,6 @@ void ui_mouse(struct ui *ui, int x, int y, int button)
 			ui_key(ui, button == UI_BUTTON_WHEEL_UP ? UI_KEY_UP : UI_KEY_DOWN);
 		return;
 	}
+	fresh(ui, ui->current);
 	v->ops->click(v->data, ui, x - ui->body.x, y - ui->body.y, button);
 }

@@ -152,7 +152,6 @@ static void tree_save(void *view, struct ui *ui)
 static void rebuild(struct tree *tr, struct ui *ui)
 {
 	struct ui_model *m = ui->model;
-	size_t i;
 	int k, n = 0;
 
 	if (tr->loaded)
@@ -160,15 +159,7 @@ static void rebuild(struct tree *tr, struct ui *ui)
 	mtree_init(&tr->t, m->p, model_name_rank(m), tr->inverted, ui->filter.hide_kernel);
 	tr->loaded = true;
 	mtree_build(&tr->t, 0);
-	for (i = 0; i < tr->nopen; i++) {
-		bool exact;
-		int x = mtree_find(&tr->t, tr->open_keys[i], &exact);
-
-		if (exact && x > 0) {
-			mtree_build(&tr->t, x);
-			tr->t.nodes[x].expanded = true;
-		}
-	}
+	mtree_open_keys(&tr->t, tr->open_keys, tr->nopen);
 	tr->list.cursor = 0;
 	tr->list.n = (int)mtree_rows(&tr->t, &tr->rows, &tr->cap);
 	if (tr->cursor_key)

@@ -139,6 +139,10 @@ enum {
 struct ui_view {
 	const struct ui_view_ops *ops;
 	void *data;
+	/* the model changed since ops->reload: reloaded when next shown (only
+	 * the view on screen does work on a filter change); a stale view's
+	 * data may point into a freed model, so it is not saved either */
+	bool stale;
 };
 
 #define UI_MAX_VIEWS 12
@@ -170,6 +174,7 @@ struct ui {
 	char message[512];		/* shown on the status line until the next key */
 	bool message_error;
 	uint64_t generation;		/* bumped on every reload */
+	bool force_load;		/* ui_reload(): read the recording again */
 };
 
 /* ---- for views ---- */
