@@ -26,7 +26,11 @@
  *     "rel_high", "samples_before", "samples_after", "share_before",
  *     "share_after", "cpu_per_s_before", "cpu_per_s_after", "self_before",
  *     "self_after", "total_before", "total_after", "p", "q", "verdict",
- *     "more_seconds", "regression" }  (numbers that do not apply are null)
+ *     "more_seconds", "regression" }  (numbers that do not apply are null);
+ *     function rows of a self comparison add "total_delta_pct",
+ *     "total_ci_low", "total_ci_high", "total_verdict" and
+ *     "verdict_from_total" (see diff.h); "module" is "old->new" for
+ *     modules paired across names (diff_map_module())
  */
 #include "config.h"
 
