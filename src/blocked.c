@@ -144,6 +144,7 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 	struct hashmap names;
 	struct one *all;
 	pid_t *tids;
+	size_t held = 0;
 	int n, i, j, nall = 0;
 
 	n = procfs_list_tasks(pid, &tids);
@@ -152,7 +153,9 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 	procfs_read_ranges(pid, &maps);
 	hashmap_init(&names);
 	all = xcalloc((size_t)n, sizeof(*all));
-	for (i = 0; i < n; i++) {
+	/* the copies are kept until the kernel names are resolved in one pass
+	 * over /proc/kallsyms: bounded, the threads past the bound stay unknown */
+	for (i = 0; i < n && held < BLOCKED_EACH_MAX_BYTES; i++) {
 		struct one *o = &all[nall];
 
 		if (blocked_read(pid, tids[i], &maps, BLOCKED_STACK_MAX, &o->t, NULL)) {
@@ -162,6 +165,7 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 		if (kernel && procfs_kernel_stack(pid, tids[i], add_kframe, o) > 0)
 			for (j = 0; j < o->nk; j++)
 				hashmap_put(&names, o->k[j].name, strlen(o->k[j].name), UINT64_MAX);
+		held += o->t.stack_cap;
 		nall++;
 	}
 	if (names.count)

@@ -46,6 +46,8 @@
  * its mapping) */
 #define BLOCKED_STACK_MAX (1024 * 1024)
 #define BLOCKED_MAX_KFRAMES 64
+/* blocked_each() holds at most this many bytes of stack copies at once */
+#define BLOCKED_EACH_MAX_BYTES (256u << 20)
 
 /*
  * Reads thread tid of pid if it is not running. t gets sp (regs[7]) and pc

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-bg "$SAMPLES/threads" 30 8
+bg "$SAMPLES/threads" 120 8
 target=$BG
 sleep 0.5
 

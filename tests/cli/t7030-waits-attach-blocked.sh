@@ -8,8 +8,11 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-bg sh -c "exec '$TESTPROGS/idle' 6 >'$T/idle.out'"
+# idle's reader thread reads the FIFO: "e" makes it print its EINTR count
+mkfifo "$T/ctl"
+bg sh -c "exec '$TESTPROGS/idle' 120 <'$T/ctl' >'$T/idle.out'"
 target=$BG
+exec 3>"$T/ctl"
 wait_for_line "$T/idle.out" 5 ready
 sleep 0.3
 hs record -q --waits -d 2 -p "$target" -o "$T/a.db"
@@ -61,17 +64,20 @@ echo "under [waiting since before the recording]: $unknown ns"
 at_least "$(awk -v d="$dur" 'BEGIN { print d * 0.10 }')" "$unknown" ||
 	fail "$unknown ns are still charged to [waiting since before the recording]"
 
-wait "$target" || fail "idle exited with an error"
+printf e >&3
+wait_for_line "$T/idle.out" 10 "^eintr"
 cat "$T/idle.out"
 grep -qx "eintr 0" "$T/idle.out" || fail "the target saw EINTR: $(tail -1 "$T/idle.out")"
+exec 3>&-
+kill "$target"
 pass "waits begun before the attach are on their own stacks"
 
 # waits that end during the recording: the threads wake and exit in it;
 # each one's wait up to then is on its own stack
-bg sh -c "exec '$TESTPROGS/idle' 1.5 >'$T/idle.out'"
+bg sh -c "exec '$TESTPROGS/idle' 6 >'$T/idle.out'"
 target=$BG
 wait_for_line "$T/idle.out" 5 ready
-hs record -q --waits -d 4 -p "$target" -o "$T/a.db"
+hs record -q --waits -d 20 -p "$target" -o "$T/a.db"
 [ "$RC" -eq 0 ] || { [ "$RC" -eq 1 ] && grep -q "no sample was recorded" "$T/err"; } ||
 	fail "record -p exited $RC: $(cat "$T/err")"
 wait "$target" || fail "idle exited with an error"
