@@ -50,7 +50,8 @@ CLI_TESTS = \
 	tests/cli/t6200-record-ptrace.sh \
 	tests/cli/t7000-waits.sh \
 	tests/cli/t7010-waits-coverage.sh \
-	tests/cli/t7020-waits-export.sh
+	tests/cli/t7020-waits-export.sh \
+	tests/cli/t7030-waits-attach-blocked.sh
 
 TESTS += $(CLI_TESTS)
 EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
