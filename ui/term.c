@@ -171,6 +171,19 @@ static int map_key(int ch, struct ui *ui)
 	return ch;
 }
 
+static struct canvas *screen_canvas;
+
+/* A load is about to block: say so on the status line at once. */
+static void show_busy(struct ui *ui, const char *what)
+{
+	if (!screen_canvas || !active)
+		return;
+	ui_message(ui, false, "%s", what);
+	ui_draw(ui, screen_canvas);
+	blit(screen_canvas);
+	ui->message[0] = '\0';
+}
+
 int ui_browse(const struct ui_opts *o, struct ui_model *m)
 {
 	struct sigaction sa;
@@ -211,6 +224,8 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 	}
 	ui = ui_new(o, m, utf8);
 	canvas_init(&c, COLS, LINES, utf8);
+	screen_canvas = &c;
+	ui->busy = show_busy;
 	for (;;) {
 		int ch;
 
@@ -231,6 +246,7 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 		}
 	}
 	term_restore();
+	screen_canvas = NULL;
 	canvas_release(&c);
 	ui_free(ui);
 	delscreen(screen);

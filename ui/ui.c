@@ -113,6 +113,8 @@ static int load(struct ui *ui, const struct ui_filter *f)
 		reload_views(ui);
 		return 0;
 	}
+	if (ui->busy)
+		ui->busy(ui, "loading the selection...");
 	err = model_load(ui->model, f, &msg);
 	if (err) {
 		ui_message(ui, true, "%s", msg ? msg : "cannot load the recording");

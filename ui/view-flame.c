@@ -223,13 +223,13 @@ static void fl_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		canvas_text_elided(c, r->x + b->x, y, tw, role, mtree_name(&f->t, b->node),
 				   CANVAS_ELIDE_END);
 	}
-	/* deeper or shallower frames scrolled away: say so at the edges */
+	/* outer or deeper frames scrolled away: say so at their edge */
 	if (f->scroll > 0)
-		canvas_textf(c, r->x + r->w - 16, f->icicle ? r->y : r->y + r->h - 1, 16,
-			     UI_ROLE_DIM, " %d more below ", f->scroll);
+		canvas_textf(c, r->x + r->w - 18, f->icicle ? r->y : r->y + r->h - 1, 18,
+			     UI_ROLE_DIM, " %d outer levels ", f->scroll);
 	if (f->fl.maxdepth >= f->scroll + r->h)
-		canvas_textf(c, r->x + r->w - 16, f->icicle ? r->y + r->h - 1 : r->y, 16,
-			     UI_ROLE_DIM, " %d more above ", f->fl.maxdepth - f->scroll - r->h + 1);
+		canvas_textf(c, r->x + r->w - 18, f->icicle ? r->y + r->h - 1 : r->y, 18,
+			     UI_ROLE_DIM, " %d deeper levels ", f->fl.maxdepth - f->scroll - r->h + 1);
 }
 
 static void fl_status(void *view, struct ui *ui, struct strbuf *sb)
@@ -374,13 +374,14 @@ static int fl_key(void *view, struct ui *ui, int key)
 							: "callers at the base");
 		return UI_HANDLED;
 	case UI_KEY_PGUP:
-	case UI_KEY_PGDN:
-		f->scroll += (key == UI_KEY_PGUP) != f->icicle ? ui->body.h / 2 : -ui->body.h / 2;
-		if (f->scroll > f->fl.maxdepth - ui->body.h + 1)
-			f->scroll = f->fl.maxdepth - ui->body.h + 1;
-		if (f->scroll < 0)
-			f->scroll = 0;
+	case UI_KEY_PGDN: {
+		/* half a screen up or down the stack, the cursor along */
+		int i;
+
+		for (i = 0; i < ui->body.h / 2; i++)
+			fl_key(view, ui, key == UI_KEY_PGUP ? UI_KEY_UP : UI_KEY_DOWN);
 		return UI_HANDLED;
+	}
 	default:
 		return UI_UNHANDLED;
 	}

@@ -175,6 +175,9 @@ struct ui {
 	bool message_error;
 	uint64_t generation;		/* bumped on every reload */
 	bool force_load;		/* ui_reload(): read the recording again */
+	/* Set by term.c: show what is being waited for (a load) before the
+	 * key's work blocks the screen; NULL headless. */
+	void (*busy)(struct ui *ui, const char *what);
 };
 
 /* ---- for views ---- */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t8000: golden screens of hotstack ui, rendered headless (--headless) from
 # the fixed recording tests/ui/small.stacks, compared with
-# tests/ui/expect/NAME.txt. A missing golden is written and the test fails,
+# tests/ui/expect/NAME.txt (tests/ui/deep.stacks for deep stacks). A missing golden is written and the test fails,
 # so a new screen is reviewed before it is committed (as git's t4013);
 # HOTSTACK_UI_REGOLD=1 rewrites them all after a deliberate layout change.
 . "$(dirname "$0")/lib.sh"
@@ -10,15 +10,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 expect=$top/tests/ui/expect
 LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC NO_COLOR=
 export LANG LC_ALL TZ NO_COLOR
-sh "$top/tests/ui/mkrec.sh" "$top/tests/ui/small.stacks" "$T/small.db" ||
-	fail "cannot build the fixed recording"
+for rec in small deep; do
+	sh "$top/tests/ui/mkrec.sh" "$top/tests/ui/$rec.stacks" "$T/$rec.db" ||
+		fail "cannot build the fixed recording $rec"
+done
 
 failed=0
-# golden NAME SIZE KEYS [OPTIONS...]
+# [DB=deep] golden NAME SIZE KEYS [OPTIONS...]
 golden() {
 	name=$1 size=$2 keys=$3
 	shift 3
-	"$HOTSTACK" ui "$T/small.db" --headless "$size" --keys "$keys" "$@" >"$T/$name.txt" \
+	"$HOTSTACK" ui "$T/${DB:-small}.db" --headless "$size" --keys "$keys" "$@" >"$T/$name.txt" \
 		2>"$T/$name.err" || { cat "$T/$name.err"; fail "$name: hotstack ui failed"; }
 	if [ ! -f "$expect/$name.txt" ] || [ -n "${HOTSTACK_UI_REGOLD:-}" ]; then
 		cp "$T/$name.txt" "$expect/$name.txt"
@@ -52,6 +54,9 @@ golden too-small 60x20 ''
 golden mouse-hotspots 100x30 '<click 5 6>'
 golden mouse-flame 100x30 '3<double 60 24>'
 golden export-prompt 100x30 '2e'
+DB=deep golden flame-deep 80x24 '3kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk'
+DB=deep golden flame-deep-icicle 80x24 '3o<PgDn><PgDn>'
+DB=deep golden tree-deep 80x24 '2E<End>'
 golden kind-single 100x30 'c'
 
 [ $failed -eq 0 ] || fail "some screens differ from tests/ui/expect (see above)"

@@ -375,6 +375,72 @@ static void test_flame_zoom_survives_reload(void **state)
 	canvas_release(&c);
 }
 
+static void test_tree_state_survives_reload(void **state)
+{
+	struct env *e = *state;
+	struct ui_model *m = load(e, 0, false);
+	struct ui_filter f;
+	struct canvas c;
+	struct ui *ui;
+
+	canvas_init(&c, 100, 30, false);
+	e->opts.initial_view = '2';
+	ui = ui_new(&e->opts, m, false);
+	/* open main and run, cursor on compute */
+	keys(ui, &c, "\r");
+	keys(ui, &c, "j\r");
+	keys(ui, &c, "j");
+	assert_true(screen_has(&c, "compute  /usr/bin/prog"));	/* status line */
+	/* only the view on screen reloads on a filter change */
+	f = ui->filter;
+	f.tid = 2;
+	assert_int_equal(ui_set_filter(ui, &f), 0);
+	assert_false(ui->views[ui->current].stale);
+	assert_true(ui->views[0].stale);	/* Hotspots, not shown */
+	ui_draw(ui, &c);
+	/* thread 2: main, run still open, cursor still on compute (20) */
+	assert_true(screen_has(&c, "compute  /usr/bin/prog"));
+	assert_true(screen_has(&c, "total 20"));
+	/* the stale view reloads when shown, on the new selection */
+	keys(ui, &c, "1");
+	assert_false(ui->views[0].stale);
+	assert_true(screen_has(&c, "samples 21"));
+	ui_free(ui);
+	canvas_release(&c);
+}
+
+static void test_open_keys(void **state)
+{
+	struct ui_model *m = load(*state, 0, false);
+	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+	char *keys[2];
+	struct mtree t;
+	int run, parse;
+
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
+	run = kid_named(&t, kid_named(&t, 0, "main"), "run");
+	parse = kid_named(&t, kid_named(&t, 0, "main"), "parse");
+	mtree_path_key(&t, run, &a);
+	mtree_path_key(&t, parse, &b);
+	mtree_release(&t);
+	keys[0] = a.buf;	/* run is open, but main (its parent) is not */
+	keys[1] = b.buf;
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
+	assert_int_equal(mtree_open_keys(&t, keys, 2), 0);
+	mtree_release(&t);
+	strbuf_reset(&a);
+	strbuf_adds(&a, "\x1emain\x1f/usr/bin/prog");
+	keys[0] = a.buf;	/* (the call above sorted keys[]) */
+	keys[1] = b.buf;
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
+	assert_int_equal(mtree_open_keys(&t, keys, 2), 2);	/* main, then parse below it */
+	assert_true(t.nodes[kid_named(&t, kid_named(&t, 0, "main"), "parse")].expanded);
+	assert_false(t.nodes[kid_named(&t, kid_named(&t, 0, "main"), "run")].expanded);
+	mtree_release(&t);
+	strbuf_release(&a);
+	strbuf_release(&b);
+}
+
 /* ---- canvas ---- */
 
 static void test_canvas_sanitizes(void **state UNUSED)
@@ -435,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flame_layout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ui_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flame_zoom_survives_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_state_survives_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_open_keys, setup, teardown),
 		cmocka_unit_test(test_canvas_sanitizes),
 		cmocka_unit_test(test_canvas_wide),
 	};
