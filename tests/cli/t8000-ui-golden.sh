@@ -1,9 +1,10 @@
 #!/bin/sh
 # t8000: golden screens of hotstack ui, rendered headless (--headless) from
-# the fixed recording tests/ui/small.stacks, compared with
-# tests/ui/expect/NAME.txt (tests/ui/deep.stacks for deep stacks). A missing golden is written and the test fails,
-# so a new screen is reviewed before it is committed (as git's t4013);
-# HOTSTACK_UI_REGOLD=1 rewrites them all after a deliberate layout change.
+# the fixed recordings tests/ui/small.stacks (and deep.stacks, a stack
+# deeper than the screen), compared with tests/ui/expect/NAME.txt. A
+# missing golden is written and the test fails, so a new screen is
+# reviewed before it is committed (as git's t4013); HOTSTACK_UI_REGOLD=1
+# rewrites them all after a deliberate layout change.
 . "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -144,6 +144,21 @@ keys q
 restored 0
 pass "q quits and restores the terminal"
 
+# ---- colours: some by default, none with NO_COLOR (attributes only) ----
+screen_sgr() { tm capture-pane -e -p -t ui; }
+start "$HOTSTACK" ui small.db
+wait_for "samples 1403"
+screen_sgr | grep -q "$(printf '\033')\[3[0-7]m" || fail "no colours by default"
+keys q
+restored 0
+start env NO_COLOR=1 "$HOTSTACK" ui small.db --no-mouse
+wait_for "samples 1403"
+screen_sgr | grep -q "$(printf '\033')\[[34][0-7]m" && fail "colours despite NO_COLOR"
+screen_sgr | grep -q "$(printf '\033')\[[0-9;]*7m" || fail "no reverse video for the cursor"
+keys q
+restored 0
+pass "NO_COLOR: attributes, no colours"
+
 # ---- Ctrl-C and SIGTERM ----
 start "$HOTSTACK" ui small.db
 wait_for "samples 1403"
@@ -171,6 +186,7 @@ pass "no terminal refused, missing file as report says"
 
 # ---- escape sequences in the target's names ----
 printf 'ev\033]0;PWNED\007il 100/101 [000] 1000.000000: 1000000 cpu-clock:ppp: \n\t 1000 bad\033[2J\302\233name+0x4 (/usr/bin/app)\n\t 1010 main+0x4 (/usr/bin/app)\n\n' >"$T/evil.perf"
+printf 'ev\033]0;PWNED\007il 100/101 [000] 1000.001000: 1000000 cpu-clock:ppp: \n\t 1000 caf\303\251_latte+0x4 (/usr/bin/app)\n\t 1010 main+0x4 (/usr/bin/app)\n\n' >>"$T/evil.perf"
 "$HOTSTACK" import -f perf -o "$T/evil.db" "$T/evil.perf" >/dev/null 2>&1 || fail "import of evil.perf"
 start "$HOTSTACK" ui evil.db
 wait_for 'bad\x1b[2J\xc2\x9bname'
@@ -178,6 +194,15 @@ wait_for 'evil.db (ev\x1b]0;PWNED\x07il)'
 keys 3 k k
 wait_for 'bad\x1b[2J\xc2\x9bname  /usr/bin/app'
 [ "$(tm display -p -t ui '#{pane_title}')" != PWNED ] || fail "the thread name set the title"
+screen | grep -qF "café_latte" || fail "UTF-8 name not shown as UTF-8"
 keys q
 restored 0
 pass "escape sequences neutralized"
+
+# not a UTF-8 locale: ASCII drawing, every non-ASCII byte escaped
+start env LANG=C LC_ALL=C "$HOTSTACK" ui evil.db
+wait_for 'caf\xc3\xa9_latte'
+wait_for 'evil.db (ev\x1b]0;PWNED\x07il) > cpu'
+keys q
+restored 0
+pass "ASCII fallback outside UTF-8 locales"
