@@ -132,6 +132,29 @@ wait_for "wrote the Hotspots view"
 grep -q "deflate_slow" "$T/hot.txt" || fail "export has no deflate_slow"
 pass "export"
 
+# a thread (Threads view) and a time range (Timeline) filter every view
+keys 5
+wait_for "worker"
+keys j j Enter
+wait_for "› thread 102"
+wait_for "samples 600 "
+keys 1
+wait_for "deflate_slow"
+screen | grep "deflate_slow" | grep -q "83.33%" || { screen; fail "thread 102: deflate_slow is not 500/600"; }
+keys Escape
+wait_for "samples 1403 "
+keys 6
+wait_for "samples per column"
+keys Space l l l l l Enter
+wait_for "› 0.000-0.600 s"
+wait_for "samples 246 "
+keys 1
+wait_for "hash_key"
+screen | grep -q "deflate_slow" && { screen; fail "worker's deflate_slow (from 1 s) in the first 0.6 s"; }
+keys Escape
+wait_for "samples 1403 "
+pass "thread and time range filters change the numbers, Esc undoes them"
+
 tm resize-window -t ui -x 80 -y 24
 wait_for " 1 Hot  2  3 "
 tm resize-window -t ui -x 70 -y 20
