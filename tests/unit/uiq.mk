@@ -24,6 +24,12 @@ tests_unit_test_source_SOURCES = tests/unit/test-source.c $(UIQ_ENV)
 tests_unit_test_source_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_source_LDADD = $(UNIT_LDADD)
 
+# the models of the Waits, Threads, Timeline and Source views (ui/)
+UIQ_TESTS += tests/unit/test-ui-query
+tests_unit_test_ui_query_SOURCES = tests/unit/test-ui-query.c $(UIQ_ENV) $(UI_CORE_SOURCES)
+tests_unit_test_ui_query_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_query_LDADD = $(UNIT_LDADD)
+
 # the fixed --waits recording of the UI's golden screens (tests/cli/t8050)
 check_PROGRAMS += tests/ui/mkuiq
 tests_ui_mkuiq_SOURCES = tests/ui/mkuiq.c
