@@ -31,3 +31,8 @@ UI_CLI_TESTS = \
 TESTS += $(UI_CLI_TESTS)
 EXTRA_DIST += $(UI_CLI_TESTS) ui/local.mk tests/ui
 dist_man_MANS += man/hotstack-ui.1
+
+# make bench-ui: load, first screen and key times on 1M samples (not in check)
+bench-ui: all
+	HOTSTACK=$(abs_top_builddir)/hotstack $(SHELL) $(srcdir)/tests/ui/bench.sh
+.PHONY: bench-ui

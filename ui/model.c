@@ -20,6 +20,7 @@ void model_free(struct ui_model *m)
 	if (!m)
 		return;
 	profile_free(m->p);
+	profile_free(m->prev);
 	free(m->uself);
 	free(m->name_rank);
 	free(m->path);
@@ -57,12 +58,26 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	model_profile_filter(f, &pf);
 	if (m->p)	/* the recording's own slice length */
 		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), &pf);
+	if (m->prev && model_same_selection(&m->prev_filter, f)) {
+		/* back to the selection before (Esc, a toggle): no load */
+		struct ui_filter pf_old = m->filter;
+
+		p = m->prev;
+		m->prev = m->p;
+		m->prev_filter = pf_old;
+		m->p = p;
+		m->filter = *f;
+		goto derived;
+	}
 	err = profile_open(m->path, &pf, &p, errmsg);
 	if (err)
 		return err;
-	profile_free(m->p);
+	profile_free(m->prev);
+	m->prev = m->p;
+	m->prev_filter = m->filter;
 	m->p = p;
 	m->filter = *f;
+derived:
 	free(m->uself);
 	m->uself = NULL;
 	free(m->name_rank);
@@ -70,6 +85,12 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	m->has_waits = profile_meta(p, "waits") != NULL;
 	m->load_ns = monotonic_ns() - t0;
 	return 0;
+}
+
+void model_drop_cache(struct ui_model *m)
+{
+	profile_free(m->prev);
+	m->prev = NULL;
 }
 
 bool model_same_selection(const struct ui_filter *a, const struct ui_filter *b)

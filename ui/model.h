@@ -29,6 +29,10 @@ struct ui_model {
 	 * by it is an int compare; built on demand, NULL until then */
 	int *name_rank;
 	uint64_t load_ns;		/* how long the last load took */
+	/* the selection loaded before this one, kept so that going back to
+	 * it (Esc, a toggle) costs no load; NULL if none */
+	struct profile *prev;
+	struct ui_filter prev_filter;
 };
 
 /* An empty model for path; nothing loaded. */
@@ -37,6 +41,8 @@ struct ui_model *model_new(const char *path);
  * -errno with a one-line *errmsg. */
 int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg);
 void model_free(struct ui_model *m);
+/* Forget the kept previous selection (the recording changed: live). */
+void model_drop_cache(struct ui_model *m);
 /* Whether filters a and b select the same samples (kind, thread, time
  * range): then only how they are shown differs, and no load is needed. */
 bool model_same_selection(const struct ui_filter *a, const struct ui_filter *b);

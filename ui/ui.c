@@ -147,6 +147,7 @@ int ui_reload(struct ui *ui)
 	int err;
 
 	ui->force_load = true;	/* the recording may have grown */
+	model_drop_cache(ui->model);
 	err = load(ui, &f);
 	ui->force_load = false;
 	return err;
