@@ -1,6 +1,7 @@
 /* symbol.c - addresses to frames: function, module, source line, inlines */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,25 +246,41 @@ int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char line[512], type, name[256], mod[128];
-		uint64_t addr;
-		int nf;
+		/* "ADDR TYPE NAME [\t[MODULE]]", any length (Rust names are long) */
+		const char *f = p, *end = p + len, *name, *mod;
+		size_t namelen, modlen;
+		uint64_t addr = 0;
+		int digits = 0;
+		char type;
 
-		if (len < sizeof(line)) {
-			memcpy(line, p, len);
-			line[len] = '\0';
-			mod[0] = '\0';
-			nf = sscanf(line, "%" SCNx64 " %c %255s %127s", &addr, &type, name, mod);
-			if (nf >= 3 && addr && strchr("tTwW", type)) {
+		for (; f < end && isxdigit((unsigned char)*f) && digits < 17; f++, digits++)
+			addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*f) ? *f - '0' :
+						       (tolower((unsigned char)*f) - 'a' + 10));
+		if (digits && digits <= 16 && end - f >= 4 && f[0] == ' ' && f[2] == ' ') {
+			type = f[1];
+			name = f + 3;
+			namelen = strcspn(name, " \t\n");
+			if (name + namelen > end)
+				namelen = (size_t)(end - name);
+			mod = name + namelen;
+			while (mod < end && (*mod == ' ' || *mod == '\t'))
+				mod++;
+			modlen = (size_t)(end - mod);
+			if (namelen && addr && strchr("tTwW", type) && type) {
 				struct ksym *k;
 
 				xgrow(&sy->ksyms, &cap, sy->nksyms + 1, sizeof(*sy->ksyms));
 				k = &sy->ksyms[sy->nksyms++];
 				k->addr = addr;
-				k->name = xstrdup(name);
+				k->name = xstrndup(name, namelen);
 				k->module_id = kernel_id;
-				if (nf == 4 && mod[0] == '[')
-					k->module_id = stacktree_module(sy->tree, mod, NULL, "kernel");
+				if (modlen > 2 && mod[0] == '[') {
+					char *m = xstrndup(mod, strcspn(mod, " \t\n") < modlen ?
+								strcspn(mod, " \t\n") : modlen);
+
+					k->module_id = stacktree_module(sy->tree, m, NULL, "kernel");
+					free(m);
+				}
 			}
 		}
 		p += len;

@@ -237,9 +237,11 @@ char *sanitize_ascii(char *dst, size_t dstsize, const char *src)
 
 const char *sanitized(const char *src)
 {
-	static char buf[1024];
+	/* a few buffers in turn: one message may quote several names */
+	static _Thread_local char bufs[4][1024];
+	static _Thread_local unsigned next;
 
-	return sanitize(buf, sizeof(buf), src);
+	return sanitize(bufs[next++ % ARRAY_SIZE(bufs)], sizeof(bufs[0]), src);
 }
 
 size_t text_width(const char *s)

@@ -64,7 +64,8 @@ char *sanitize(char *dst, size_t dstsize, const char *src);
 /* As sanitize(), but every byte outside printable ASCII becomes "\xNN" too:
  * for terminals whose locale is not UTF-8 (0x9b is CSI on 8-bit ones). */
 char *sanitize_ascii(char *dst, size_t dstsize, const char *src);
-/* As sanitize() into a static buffer; for one-off messages. */
+/* As sanitize() into a static buffer, one of four per thread used in turn:
+ * up to four calls may appear in one message. */
 const char *sanitized(const char *src);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if it is not one. */
 size_t utf8_len(const unsigned char *s);

@@ -203,6 +203,29 @@ static void test_kallsyms(void **state UNUSED)
 	stacktree_free(t);
 }
 
+/* kallsyms lines of any length (Rust and C++ names exceed 512 bytes): the
+ * whole name is kept, so two names alike in their first 255 bytes differ */
+static void test_kallsyms_long(void **state UNUSED)
+{
+	struct stacktree *t = stacktree_new();
+	struct symbolizer *sy = symbolizer_new(t);
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		strbuf_addf(&sb, "ffffffff8100%d000 T ", i);
+		for (int k = 0; k < 700; k++)
+			strbuf_adds(&sb, "x");
+		strbuf_addf(&sb, "_%d\t[mod]\n", i);
+	}
+	assert_int_equal(symbolizer_load_kallsyms(sy, sb.buf), 2);
+	assert_int_not_equal(symbolizer_kernel(sy, 0xffffffff81000010ull),
+			     symbolizer_kernel(sy, 0xffffffff81001010ull));
+	strbuf_release(&sb);
+	symbolizer_free(sy);
+	stacktree_free(t);
+}
+
 static void test_stacktree(void **state UNUSED)
 {
 	struct stacktree *t = stacktree_new();
@@ -466,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_decode_sample),
 		cmocka_unit_test(test_decode_mmap_and_lost),
 		cmocka_unit_test(test_kallsyms),
+		cmocka_unit_test(test_kallsyms_long),
 		cmocka_unit_test(test_stacktree),
 		cmocka_unit_test(test_unwind_self),
 		cmocka_unit_test(test_tracefs_format),

@@ -127,6 +127,16 @@ static void test_parse_seconds(void **state UNUSED)
 	assert_float_equal(v, 7.0, 1e-12);
 }
 
+/* two names in one message: each keeps its own text */
+static void test_sanitized_twice(void **state UNUSED)
+{
+	char out[64];
+
+	snprintf(out, sizeof(out), "%s %s %s %s", sanitized("a"), sanitized("b\n"),
+		 sanitized("c"), sanitized("d"));
+	assert_string_equal(out, "a b\\x0a c d");
+}
+
 static void test_strbuf(void **state UNUSED)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -179,6 +189,7 @@ int main(void)
 		cmocka_unit_test(test_parse_long),
 		cmocka_unit_test(test_parse_seconds),
 		cmocka_unit_test(test_strbuf),
+		cmocka_unit_test(test_sanitized_twice),
 		cmocka_unit_test(test_xgrow),
 	};
 
