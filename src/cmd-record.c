@@ -393,18 +393,15 @@ int cmd_record(int argc, char **argv)
 	if (o.command) {
 		launch_fork(&l, o.command);
 		cfg.launch_pid = l.pid;
+		/* the command starts once its events are open; the file is
+		 * made while it runs (its samples wait in the queue) */
+		cfg.create_later = true;
 	}
 	err = recorder_open(&r, &cfg, &renamed, &errmsg);
 	if (err) {
 		if (o.command)
 			launch_abort(&l);
 		die("%s", errmsg ? errmsg : strerror(-err));
-	}
-	if (renamed) {
-		char shown[PATH_MAX];
-
-		sanitize(shown, sizeof(shown), o.output);
-		warn("'%s' existed: renamed it to '%s.old'", shown, shown);
 	}
 	install_signals();
 
@@ -417,6 +414,19 @@ int cmd_record(int argc, char **argv)
 			die("cannot run '%s': %s", sanitized(o.command[0]),
 			    e == ENOENT ? "command not found" : strerror(e));
 		}
+		err = recorder_create(r, &renamed, &errmsg);
+		if (err) {
+			/* the command runs: it is left running, unrecorded */
+			recorder_free(r);
+			die("%s; '%s' (pid %d) keeps running", errmsg ? errmsg : strerror(-err),
+			    sanitized(o.command[0]), (int)l.pid);
+		}
+	}
+	if (renamed) {
+		char shown[PATH_MAX];
+
+		sanitize(shown, sizeof(shown), o.output);
+		warn("'%s' existed: renamed it to '%s.old'", shown, shown);
 	}
 	if (recorder_start(r))
 		die("%s", recorder_error(r));

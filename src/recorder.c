@@ -14,9 +14,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +43,7 @@
 #define DEFAULT_STACK 16384
 #define MAX_STACK_FRAMES 1024
 #define RESCAN_NS 1000000000ull		/* new threads of attached processes */
+#define QUEUE_MAX_BYTES (64u << 20)	/* read but not yet unwound */
 #define SPACES_GRACE_NS 2000000000ull	/* address spaces kept after exit */
 
 struct agg_cell {
@@ -62,6 +68,39 @@ struct process_info {
 	bool ended;
 };
 
+/*
+ * The ring-buffer reader (perf source): a thread that polls the rings and
+ * copies what they hold into batches on a queue bounded in bytes, so that
+ * unwinding and symbolizing (the first samples of a process load its
+ * libraries' CFI and symbols, for up to seconds with a big runtime) never
+ * stall the draining and the kernel does not drop records. When the queue
+ * is full, a batch's samples are dropped and counted (its mmap, comm, fork
+ * and exit records are kept: they describe the targets).
+ */
+struct reader {
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	struct sampler_batch **queue;	/* ring of cap slots */
+	size_t head, count, cap;
+	size_t bytes, peak_bytes;	/* queued */
+	uint64_t dropped;		/* samples dropped, not yet counted */
+	int notify_fd;		/* eventfd: batches were queued */
+	int stop_fd;		/* eventfd: the thread must stop */
+	int done;		/* atomic: every ring hung up */
+};
+
+/* /proc/kallsyms, read on a thread of its own at the start (reading it
+ * takes ~80 ms of kernel time), handed to the symbolizer by the recording
+ * thread when the first kernel frame needs it or the text is there. */
+struct kallsyms_load {
+	pthread_t thread;
+	bool running;
+	int stop;		/* atomic: give up reading */
+	int ready;		/* atomic: text is complete (or NULL) */
+	char *text;
+};
+
 struct recorder {
 	struct recorder_config cfg;
 	char *output;
@@ -73,11 +112,17 @@ struct recorder {
 	struct symbolizer *symbolizer;
 	struct stacktree *tree;
 	struct waits *waits;	/* NULL without --waits */
+	struct reader reader;	/* perf source: the ring-buffer reader */
+	struct kallsyms_load ksyms;
 	bool attach;
 	bool kernel;
 	bool targets_gone;	/* attach: no target alive at the last rescan */
 	int64_t unknown_wait_node;	/* "[waiting since before the recording]" */
 	uint64_t start_ns;
+	uint64_t start_realtime;	/* the same moment, Unix ns */
+	char *command_line;	/* for the start meta: the launched command */
+	char *record_command;	/* and hotstack's own */
+	bool created;		/* the recording exists (recorder_create()) */
 	uint64_t last_commit, last_rescan;	/* cfg.clock time */
 	/* aggregation since the last commit */
 	struct hashmap cells_index;
@@ -92,6 +137,7 @@ struct recorder {
 	size_t nprocesses, processes_cap;
 	/* counters */
 	uint64_t samples, lost, unwind_errors, commits, processes_ended;
+	uint64_t queue_dropped;	/* part of lost: the reader's queue was full */
 	int commit_err;		/* a commit between events failed */
 	char error[512];
 	/* scratch */
@@ -186,6 +232,84 @@ static struct process_info *process_get(struct recorder *r, pid_t pid, pid_t ppi
 	return p;
 }
 
+/* ---- kernel symbols, off the critical path ---- */
+
+static void *kallsyms_thread(void *arg)
+{
+	struct kallsyms_load *k = arg;
+	struct strbuf sb = STRBUF_INIT;
+	char buf[65536];
+	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		for (;;) {
+			ssize_t n;
+
+			if (__atomic_load_n(&k->stop, __ATOMIC_ACQUIRE))
+				break;
+			n = read(fd, buf, sizeof(buf));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			strbuf_add(&sb, buf, (size_t)n);
+		}
+		close(fd);
+	}
+	k->text = sb.buf;
+	__atomic_store_n(&k->ready, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Starts reading /proc/kallsyms in the background (thread creation
+ * failing: it is read at the first kernel frame, as before). */
+static void kallsyms_start(struct recorder *r)
+{
+	struct kallsyms_load *k = &r->ksyms;
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	k->running = !pthread_create(&k->thread, NULL, kallsyms_thread, k);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Joins the kallsyms thread; with give_up, tells it to stop reading. */
+static void kallsyms_join(struct recorder *r, bool give_up)
+{
+	struct kallsyms_load *k = &r->ksyms;
+
+	if (!k->running)
+		return;
+	if (give_up)
+		__atomic_store_n(&k->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(k->thread, NULL);
+	k->running = false;
+}
+
+/* Hands the kernel symbols to the symbolizer once read: now if wait, else
+ * only if the thread has finished. */
+static void kallsyms_take(struct recorder *r, bool wait)
+{
+	struct kallsyms_load *k = &r->ksyms;
+
+	if (!k->running)
+		return;
+	if (!wait && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE))
+		return;
+	kallsyms_join(r, false);
+	if (k->text)
+		symbolizer_load_kallsyms(r->symbolizer, k->text);
+	free(k->text);
+	k->text = NULL;
+}
+
+/* Before the first kernel frame is symbolized. */
+static void kallsyms_wait(struct recorder *r)
+{
+	kallsyms_take(r, true);
+}
+
 /* ---- aggregation ---- */
 
 static void aggregate(struct recorder *r, int64_t slice, int32_t tid, int32_t kind, int64_t node,
@@ -210,6 +334,8 @@ static int64_t stack_node(struct recorder *r, const struct sampler_event *ev)
 	bool complete = false;
 	int64_t node = 0;
 
+	if (ev->sample.nkchain || !ev->sample.have_regs)
+		kallsyms_wait(r);
 	/* kernel frames, leaf first */
 	for (i = 0; i < ev->sample.nkchain && nframes < SAMPLER_MAX_KCHAIN; i++)
 		r->frames[nframes++] = symbolizer_kernel(r->symbolizer, ev->sample.kchain[i]);
@@ -448,7 +574,11 @@ static int flush(struct recorder *r)
 
 int recorder_commit(struct recorder *r)
 {
-	int err = flush(r);
+	int err;
+
+	if (!r->store)
+		return set_error(r, -EBADF, "no recording open: writing");
+	err = flush(r);
 
 	r->last_commit = now_ns(r);
 	if (err)
@@ -524,20 +654,212 @@ static int source_open(struct recorder *r, char **errmsg)
 	return err;
 }
 
+/* ---- the ring-buffer reader thread ---- */
+
+static void reader_wake(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		debug("eventfd write: %s", strerror(errno));
+}
+
+static void reader_push(struct reader *rd, struct sampler_batch *b)
+{
+	size_t bytes = sampler_batch_bytes(b);
+
+	pthread_mutex_lock(&rd->lock);
+	if (rd->bytes + bytes > QUEUE_MAX_BYTES || rd->count == rd->cap) {
+		rd->dropped += sampler_batch_drop_samples(b);
+		bytes = sampler_batch_bytes(b);
+	}
+	if (rd->count == rd->cap) {
+		/* the slots grow (only records that describe the targets) */
+		struct sampler_batch **q = xcalloc(rd->cap * 2, sizeof(*q));
+		size_t i;
+
+		for (i = 0; i < rd->count; i++)
+			q[i] = rd->queue[(rd->head + i) % rd->cap];
+		free(rd->queue);
+		rd->queue = q;
+		rd->head = 0;
+		rd->cap *= 2;
+	}
+	rd->queue[(rd->head + rd->count) % rd->cap] = b;
+	rd->count++;
+	rd->bytes += bytes;
+	if (rd->bytes > rd->peak_bytes)
+		__atomic_store_n(&rd->peak_bytes, rd->bytes, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&rd->lock);
+}
+
+/* The oldest queued batch, or NULL; adds what was dropped to *dropped. */
+static struct sampler_batch *reader_pop(struct reader *rd, uint64_t *dropped)
+{
+	struct sampler_batch *b = NULL;
+
+	pthread_mutex_lock(&rd->lock);
+	if (rd->count) {
+		b = rd->queue[rd->head];
+		rd->head = (rd->head + 1) % rd->cap;
+		rd->count--;
+		rd->bytes -= sampler_batch_bytes(b);
+	}
+	*dropped += rd->dropped;
+	rd->dropped = 0;
+	pthread_mutex_unlock(&rd->lock);
+	return b;
+}
+
+static bool reader_empty(struct reader *rd)
+{
+	bool empty;
+
+	pthread_mutex_lock(&rd->lock);
+	empty = !rd->count;
+	pthread_mutex_unlock(&rd->lock);
+	return empty;
+}
+
+static void *reader_thread(void *arg)
+{
+	struct recorder *r = arg;
+	struct reader *rd = &r->reader;
+
+	for (;;) {
+		struct sampler_batch *b;
+		uint64_t v;
+		int ret = sampler_poll_fd(r->sampler, rd->stop_fd, 100);
+
+		if (ret < 0 && ret != -EINTR)
+			break;
+		b = sampler_read(r->sampler);
+		if (b) {
+			reader_push(rd, b);
+			reader_wake(rd->notify_fd);
+		}
+		if (sampler_done(r->sampler)) {
+			__atomic_store_n(&rd->done, 1, __ATOMIC_RELEASE);
+			reader_wake(rd->notify_fd);
+			break;
+		}
+		if (read(rd->stop_fd, &v, sizeof(v)) == sizeof(v))
+			break;
+	}
+	return NULL;
+}
+
+static int reader_start(struct recorder *r)
+{
+	struct reader *rd = &r->reader;
+	sigset_t all, old;
+	int err;
+
+	pthread_mutex_init(&rd->lock, NULL);
+	rd->cap = 64;
+	rd->queue = xcalloc(rd->cap, sizeof(*rd->queue));
+	rd->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	rd->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rd->notify_fd < 0 || rd->stop_fd < 0)
+		return -errno;
+	/* signals go to the recording thread (its poll returns EINTR) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&rd->thread, NULL, reader_thread, r);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err)
+		return -err;
+	rd->running = true;
+	return 0;
+}
+
+static void reader_stop(struct recorder *r)
+{
+	struct reader *rd = &r->reader;
+
+	if (rd->running) {
+		reader_wake(rd->stop_fd);
+		pthread_join(rd->thread, NULL);
+		rd->running = false;
+	}
+}
+
+static void reader_free(struct recorder *r)
+{
+	struct reader *rd = &r->reader;
+	uint64_t dropped = 0;
+	struct sampler_batch *b;
+
+	reader_stop(r);
+	if (!rd->queue)
+		return;
+	while ((b = reader_pop(rd, &dropped)))
+		sampler_batch_free(b);
+	free(rd->queue);
+	rd->queue = NULL;
+	if (rd->notify_fd >= 0)
+		close(rd->notify_fd);
+	if (rd->stop_fd >= 0)
+		close(rd->stop_fd);
+	pthread_mutex_destroy(&rd->lock);
+}
+
+/* Unwinds and aggregates every queued batch, oldest first. */
+static void reader_consume(struct recorder *r)
+{
+	struct sampler_batch *b;
+
+	for (;;) {
+		uint64_t dropped = 0;
+
+		b = reader_pop(&r->reader, &dropped);
+		r->lost += dropped;
+		r->queue_dropped += dropped;
+		if (!b)
+			break;
+		sampler_batch_each(r->sampler, b, handle_event_commit, r);
+		sampler_batch_free(b);
+		if (r->commit_err)
+			break;
+	}
+}
+
+/* ---- the sample source: perf events (read on the reader thread), the
+ * ptrace fallback, or none ---- */
+
 static int source_poll(struct recorder *r, int timeout_ms)
 {
 	if (r->pts)
 		return ptsampler_poll(r->pts, timeout_ms);
+	if (r->reader.running) {
+		struct pollfd pfd = { .fd = r->reader.notify_fd, .events = POLLIN };
+		uint64_t v;
+
+		/* batches already queued: no wait */
+		if (poll(&pfd, 1, timeout_ms) < 0)
+			return -errno;
+		if (read(r->reader.notify_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			return -errno;
+		return 1;
+	}
 	if (r->sampler)
 		return sampler_poll(r->sampler, timeout_ms);
 	return 0;
 }
 
+/* Everything read so far: the queued batches, or what the rings hold
+ * when no reader thread runs (it has stopped, or never started). */
 static void source_drain(struct recorder *r)
 {
-	if (r->pts)
+	if (r->pts) {
 		ptsampler_drain(r->pts, handle_event_commit, r);
-	else if (r->sampler)
+		return;
+	}
+	if (!r->sampler)
+		return;
+	if (r->reader.queue)
+		reader_consume(r);
+	if (!r->reader.running)
 		sampler_drain(r->sampler, handle_event_commit, r);
 }
 
@@ -545,6 +867,8 @@ static bool source_done(struct recorder *r)
 {
 	if (r->pts)
 		return ptsampler_done(r->pts);
+	if (r->reader.running)
+		return __atomic_load_n(&r->reader.done, __ATOMIC_ACQUIRE) && reader_empty(&r->reader);
 	return r->sampler && sampler_done(r->sampler);
 }
 
@@ -556,16 +880,20 @@ static void source_rescan(struct recorder *r)
 		sampler_rescan(r->sampler);
 }
 
+/* Stops the sampling; what was sampled until now can still be drained. */
 static void source_disable(struct recorder *r)
 {
-	if (r->pts)
+	if (r->pts) {
 		ptsampler_disable(r->pts);
-	else if (r->sampler)
+	} else if (r->sampler) {
 		sampler_disable(r->sampler);
+		reader_stop(r);
+	}
 }
 
 static void source_close(struct recorder *r)
 {
+	reader_free(r);
 	ptsampler_close(r->pts);
 	sampler_close(r->sampler);
 	r->pts = NULL;
@@ -574,8 +902,9 @@ static void source_close(struct recorder *r)
 
 /* ---- metadata ---- */
 
-static int write_start_meta(struct recorder *r, const struct recorder_config *c)
+static int write_start_meta(struct recorder *r)
 {
+	const struct recorder_config *c = &r->cfg;
 	struct strbuf sb = STRBUF_INIT;
 	struct utsname u;
 	char host[256] = "";
@@ -587,9 +916,7 @@ static int write_start_meta(struct recorder *r, const struct recorder_config *c)
 	store_set_meta_int(r->store, "schema_version", STORE_SCHEMA_VERSION);
 	store_set_meta(r->store, "hotstack_version", PACKAGE_VERSION);
 	if (!r->attach) {
-		for (i = 0; c->command && c->command[i]; i++)
-			strbuf_addf(&sb, "%s%s", i ? " " : "", c->command[i]);
-		store_set_meta(r->store, "command", sb.buf ? sb.buf : "");
+		store_set_meta(r->store, "command", r->command_line);
 		store_set_meta(r->store, "mode", "launch");
 	} else {
 		for (i = 0; i < c->npids; i++)
@@ -605,10 +932,7 @@ static int write_start_meta(struct recorder *r, const struct recorder_config *c)
 		}
 		store_set_meta(r->store, "command", sb.buf);
 	}
-	strbuf_reset(&sb);
-	for (i = 0; i < c->argc; i++)
-		strbuf_addf(&sb, "%s%s", i ? " " : "", c->argv[i]);
-	store_set_meta(r->store, "record_command", sb.buf ? sb.buf : "");
+	store_set_meta(r->store, "record_command", r->record_command);
 	gethostname(host, sizeof(host) - 1);
 	store_set_meta(r->store, "host", host);
 	if (!uname(&u)) {
@@ -616,7 +940,7 @@ static int write_start_meta(struct recorder *r, const struct recorder_config *c)
 		strbuf_addf(&sb, "%s %s %s", u.sysname, u.release, u.machine);
 		store_set_meta(r->store, "kernel", sb.buf);
 	}
-	store_set_meta_int(r->store, "start_time", (int64_t)realtime_ns());
+	store_set_meta_int(r->store, "start_time", (int64_t)r->start_realtime);
 	store_set_meta(r->store, "event", r->pts ? "ptrace" : sampler_event_name(c->event));
 	store_set_meta(r->store, "method", r->pts ? "ptrace" : "perf");
 	store_set_meta_int(r->store, "frequency", c->freq);
@@ -632,14 +956,43 @@ static int write_start_meta(struct recorder *r, const struct recorder_config *c)
 
 /* ---- life cycle ---- */
 
+/* The words joined by spaces (n < 0: up to a NULL), "" if none. */
+static char *join_args(char *const *words, int n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int i;
+
+	for (i = 0; words && (n < 0 ? words[i] != NULL : i < n); i++)
+		strbuf_addf(&sb, "%s%s", i ? " " : "", words[i]);
+	return sb.buf ? sb.buf : xstrdup("");
+}
+
+int recorder_create(struct recorder *r, bool *renamed, char **errmsg)
+{
+	int err;
+
+	*renamed = false;
+	*errmsg = NULL;
+	err = store_create(r->output, &r->store, &r->renamed, errmsg);
+	if (err)
+		return err;
+	r->created = true;
+	*renamed = r->renamed;
+	err = write_start_meta(r);
+	if (err) {
+		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
+				    store_last_error(r->store));
+		return err;
+	}
+	r->last_commit = now_ns(r);
+	return 0;
+}
+
+/* The test's kallsyms file, read now. */
 static void load_kernel_symbols(struct recorder *r)
 {
 	char *text;
 
-	if (!r->cfg.kallsyms_path) {
-		symbolizer_load_kernel(r->symbolizer);
-		return;
-	}
 	if (read_file(r->cfg.kallsyms_path, &text) >= 0) {
 		symbolizer_load_kallsyms(r->symbolizer, text);
 		free(text);
@@ -651,6 +1004,8 @@ static void recorder_release(struct recorder *r)
 	size_t i;
 
 	source_close(r);
+	kallsyms_join(r, true);
+	free(r->ksyms.text);
 	symbolizer_free(r->symbolizer);
 	unwinder_free(r->unwinder);
 	stacktree_free(r->tree);
@@ -664,6 +1019,8 @@ static void recorder_release(struct recorder *r)
 	free(r->cells);
 	free(r->threads);
 	free(r->output);
+	free(r->command_line);
+	free(r->record_command);
 	free((void *)r->cfg.pids);
 }
 
@@ -688,6 +1045,8 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 	/* the command lines are for the start meta only, not kept */
 	r->cfg.command = NULL;
 	r->cfg.argv = NULL;
+	r->command_line = join_args(cfg->command, -1);
+	r->record_command = join_args(cfg->argv, cfg->argc);
 	r->cfg.pids = NULL;
 	if (cfg->npids > 0) {
 		pid_t *pids = xmalloc((size_t)cfg->npids * sizeof(*pids));
@@ -707,34 +1066,41 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 	r->tree = stacktree_new();
 	r->unwinder = unwinder_new();
 	r->symbolizer = symbolizer_new(r->tree);
-	if (r->kernel || cfg->kallsyms_path)
+	if (cfg->kallsyms_path)
 		load_kernel_symbols(r);
+	else if (r->kernel)
+		kallsyms_start(r);
 
 	err = source_open(r, errmsg);
 	if (err)
 		goto fail;
-	err = store_create(r->output, &r->store, &r->renamed, errmsg);
-	if (err)
-		goto fail;
-	*renamed = r->renamed;
-
+	if (!r->kernel)
+		kallsyms_join(r, true);	/* kernel frames refused */
+	if (r->sampler) {
+		err = reader_start(r);
+		if (err) {
+			*errmsg = xasprintf("cannot start the ring-buffer reader: %s",
+					    strerror(-err));
+			goto fail;
+		}
+	}
 	r->unknown_wait_node = stacktree_node(
 		r->tree, 0,
 		stacktree_frame(r->tree, stacktree_module(r->tree, "[hotstack]", NULL, "anon"),
 				"[waiting since before the recording]", NULL, 0, false, 0));
 	r->start_ns = now_ns(r);
-	err = write_start_meta(r, cfg);
-	if (err) {
-		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
-				    store_last_error(r->store));
-		store_close(r->store);
-		r->store = NULL;
-		goto fail;
-	}
+	r->start_realtime = realtime_ns();
 	r->last_commit = r->last_rescan = now_ns(r);
+	if (!cfg->create_later) {
+		err = recorder_create(r, renamed, errmsg);
+		if (err)
+			goto fail;
+	}
 	*out = r;
 	return 0;
 fail:
+	if (r->store)
+		store_close(r->store);
 	recorder_release(r);
 	free(r);
 	return err;
@@ -803,6 +1169,7 @@ int recorder_poll(struct recorder *r, int timeout_ms)
 	uint64_t now;
 	int err;
 
+	kallsyms_take(r, false);
 	err = source_poll(r, timeout_ms);
 	if (err < 0 && err != -EINTR) {
 		snprintf(r->error, sizeof(r->error), "poll: %s", strerror(-err));
@@ -857,6 +1224,8 @@ int recorder_finish(struct recorder *r, int exit_status)
 {
 	int err;
 
+	if (!r->store)
+		return set_error(r, -EBADF, "no recording open: writing");
 	source_disable(r);
 	source_drain(r);
 	if (r->waits)
@@ -889,6 +1258,10 @@ void recorder_discard(struct recorder *r)
 	char *p;
 
 	source_close(r);
+	if (!r->created) {
+		recorder_free(r);
+		return;
+	}
 	if (r->store)
 		store_close(r->store);
 	r->store = NULL;
@@ -927,6 +1300,8 @@ void recorder_stats(const struct recorder *r, struct recorder_stats *st)
 	st->processes = r->nprocesses;
 	st->processes_ended = r->processes_ended;
 	st->commits = r->commits;
+	st->queue_dropped = r->queue_dropped;
+	st->queue_peak_bytes = __atomic_load_n(&r->reader.peak_bytes, __ATOMIC_RELAXED);
 	st->last_commit_ns = r->last_commit;
 	st->freq = r->cfg.freq;
 	st->ptrace = r->pts != NULL;

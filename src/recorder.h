@@ -8,6 +8,15 @@
  * recorder killed at any moment leaves a recording that holds everything
  * up to its last commit.
  *
+ * Threads: perf ring buffers are read on a reader thread of the
+ * recorder's into a queue bounded in bytes (64 MiB), so that unwinding and
+ * symbolizing, which the first samples of a process make slow, never stall
+ * the draining; samples that overflow it are dropped, counted in lost and
+ * queue_dropped. /proc/kallsyms is read on a thread at the open, and
+ * parsed by the recording thread when the first kernel frame comes (or
+ * when the text is there). Everything else, and every call of this API,
+ * happens on the thread that opened the recorder (ptrace requires it).
+ *
  * The caller keeps the command line, the launched command (fork, the
  * go-ahead, waitpid), signals and what is printed; the recorder never
  * exits, stops or signals anything: its functions return 0 or a negative
@@ -16,6 +25,7 @@
  * Life cycle:
  *   recorder_open()       source opened, recording created (start meta
  *                         written); a launched child is still waiting
+ *   (recorder_create())   with create_later: the recording created
  *   recorder_start()      once the command runs (after its exec) or once
  *                         attached: reads the targets' maps and threads
  *                         in attach mode
@@ -59,6 +69,11 @@ struct recorder_config {
 	uint32_t stack_size;	/* bytes of user stack copied per sample */
 	unsigned mmap_pages;	/* ring buffer pages per CPU, 0 = sized */
 	bool waits;		/* also off-CPU time, system calls, I/O */
+	bool create_later;	/* the caller creates the recording with
+				 * recorder_create(), e.g. once a launched
+				 * command runs: the file's creation and its
+				 * fsyncs are then not in the way of the
+				 * command's start */
 	/* for the meta table: the launched command (NULL-terminated) and the
 	 * hotstack command line that made the recording */
 	char *const *command;
@@ -78,6 +93,10 @@ struct recorder_stats {
 	uint64_t elapsed_ns;	/* since the recording started */
 	uint64_t samples;	/* on-CPU samples recorded */
 	uint64_t lost;		/* samples the kernel (or the recorder) dropped */
+	uint64_t queue_dropped;	/* of those, dropped because the queue between
+				 * the ring-buffer reader and the unwinder was
+				 * full */
+	uint64_t queue_peak_bytes;	/* the most that queue held */
 	uint64_t unwind_errors;	/* samples not unwound to the outermost frame */
 	uint64_t threads;	/* threads seen */
 	uint64_t processes;	/* processes seen */
@@ -101,6 +120,10 @@ struct recorder;
  */
 int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool *renamed,
 		  char **errmsg);
+/* Creates the recording of a recorder opened with create_later, as
+ * recorder_open() does otherwise; the same errors. Samples taken since
+ * the open are kept (read into a queue) and go into it. */
+int recorder_create(struct recorder *r, bool *renamed, char **errmsg);
 /* The sampling runs (launch: the command exec'd; attach: events open).
  * Attach mode: reads each target's mappings and threads. */
 int recorder_start(struct recorder *r);

@@ -45,7 +45,15 @@ struct ring {
 struct raw_record {
 	uint64_t time;
 	uint64_t seq;		/* keeps equal timestamps in buffer order */
-	uint32_t off, len;	/* in sampler.recbuf */
+	uint32_t off, len;	/* in the batch's buf */
+};
+
+/* Records copied out of the rings by one read, sorted by time. */
+struct sampler_batch {
+	uint8_t *buf;
+	size_t len, cap;
+	struct raw_record *recs;
+	size_t nrecs, recs_cap;
 };
 
 struct sampler {
@@ -60,10 +68,7 @@ struct sampler {
 	pid_t *pids;		/* attach mode targets */
 	int npids;
 	struct hashmap tids;	/* attach mode: tids with events */
-	uint8_t *recbuf;	/* records copied out of the rings */
-	size_t recbuf_len, recbuf_cap;
-	struct raw_record *recs;
-	size_t nrecs, recs_cap;
+	struct sampler_batch batch;	/* sampler_drain()'s, reused */
 	uint64_t throttled;
 };
 
@@ -575,9 +580,9 @@ int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t l
 	return 0;
 }
 
-int sampler_poll(struct sampler *s, int timeout_ms)
+int sampler_poll_fd(struct sampler *s, int wake_fd, int timeout_ms)
 {
-	struct pollfd pfd[s->ncpus];
+	struct pollfd pfd[s->ncpus + 1];
 	int i, n = 0, ret;
 
 	for (i = 0; i < s->ncpus; i++) {
@@ -590,7 +595,12 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 	}
 	if (!n)
 		return 1;
-	ret = poll(pfd, n, timeout_ms);
+	if (wake_fd >= 0) {
+		pfd[n].fd = wake_fd;
+		pfd[n].events = POLLIN;
+		pfd[n].revents = 0;
+	}
+	ret = poll(pfd, n + (wake_fd >= 0), timeout_ms);
 	if (ret < 0)
 		return -errno;
 	for (i = 0; i < n; i++) {
@@ -603,6 +613,11 @@ int sampler_poll(struct sampler *s, int timeout_ms)
 		}
 	}
 	return ret;
+}
+
+int sampler_poll(struct sampler *s, int timeout_ms)
+{
+	return sampler_poll_fd(s, -1, timeout_ms);
 }
 
 bool sampler_done(const struct sampler *s)
@@ -865,8 +880,32 @@ int sampler_decode(const struct sampler_config *cfg, const struct sampler_layout
 	}
 }
 
-/* Copies every record of one ring into recbuf and the index. */
-static void read_ring(struct sampler *s, struct ring *r)
+/* The timestamp of a raw record without decoding it (no event layout
+ * needed, so the reader thread can sort what it reads): samples carry it
+ * after {id, ip, pid/tid}; FORK and EXIT in their body; every other
+ * record in its sample_id trailer {pid/tid, time, id}. 0 if too short. */
+static uint64_t record_time(const uint8_t *rec, uint32_t len)
+{
+	struct perf_event_header h;
+	uint64_t t = 0;
+	uint32_t at;
+
+	memcpy(&h, rec, sizeof(h));
+	if (h.type == PERF_RECORD_SAMPLE)
+		at = sizeof(h) + 24;
+	else if (h.type == PERF_RECORD_FORK || h.type == PERF_RECORD_EXIT)
+		at = sizeof(h) + 16;
+	else if (len >= sizeof(h) + 24)
+		at = len - 16;
+	else
+		return 0;
+	if (at + 8 <= len)
+		memcpy(&t, rec + at, 8);
+	return t;
+}
+
+/* Copies every record of one ring into the batch. */
+static void read_ring(struct ring *r, struct sampler_batch *b)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	const uint8_t *data = (const uint8_t *)r->base + 4096;
@@ -889,21 +928,21 @@ static void read_ring(struct sampler *s, struct ring *r)
 		}
 		if (h.size < sizeof(h) || tail + h.size > head)
 			break;
-		xgrow(&s->recbuf, &s->recbuf_cap, s->recbuf_len + h.size, 1);
-		dst = s->recbuf + s->recbuf_len;
+		xgrow(&b->buf, &b->cap, b->len + h.size, 1);
+		dst = b->buf + b->len;
 		if (first >= h.size) {
 			memcpy(dst, data + off, h.size);
 		} else {
 			memcpy(dst, data + off, first);
 			memcpy(dst + first, data, h.size - first);
 		}
-		xgrow(&s->recs, &s->recs_cap, s->nrecs + 1, sizeof(*s->recs));
-		rec = &s->recs[s->nrecs++];
-		rec->off = (uint32_t)s->recbuf_len;
+		xgrow(&b->recs, &b->recs_cap, b->nrecs + 1, sizeof(*b->recs));
+		rec = &b->recs[b->nrecs++];
+		rec->off = (uint32_t)b->len;
 		rec->len = h.size;
-		rec->seq = s->nrecs;
-		rec->time = 0;
-		s->recbuf_len += h.size;
+		rec->seq = b->nrecs;
+		rec->time = record_time(dst, h.size);
+		b->len += h.size;
 		tail += h.size;
 	}
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
@@ -918,38 +957,101 @@ static int cmp_record(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_event *ev),
-		  void *arg)
+/* Reads every ring into b (emptied first) and sorts it by time. */
+static void read_rings(struct sampler *s, struct sampler_batch *b)
 {
-	size_t i;
 	int c;
 
-	s->recbuf_len = 0;
-	s->nrecs = 0;
+	b->len = 0;
+	b->nrecs = 0;
 	for (c = 0; c < s->ncpus; c++)
 		if (s->rings[c].base)
-			read_ring(s, &s->rings[c]);
-	/* decode once to get the timestamps, sort, then decode again to dispatch
-	 * (decoding is cheap; events point into recbuf) */
-	for (i = 0; i < s->nrecs; i++) {
+			read_ring(&s->rings[c], b);
+	if (b->nrecs > 1)
+		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_record);
+}
+
+struct sampler_batch *sampler_read(struct sampler *s)
+{
+	struct sampler_batch *b = xcalloc(1, sizeof(*b));
+
+	read_rings(s, b);
+	if (!b->nrecs) {
+		sampler_batch_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+size_t sampler_batch_bytes(const struct sampler_batch *b)
+{
+	return b->len + b->nrecs * sizeof(*b->recs);
+}
+
+uint64_t sampler_batch_drop_samples(struct sampler_batch *b)
+{
+	uint8_t *buf = NULL;
+	size_t i, kept = 0, len = 0, cap = 0;
+	uint64_t dropped = 0;
+
+	/* the records kept (mmap, comm, fork, exit, lost...: small) move to a
+	 * buffer of their own, so that the samples' bytes are given back */
+	for (i = 0; i < b->nrecs; i++) {
+		const uint8_t *rec = b->buf + b->recs[i].off;
+		struct perf_event_header h;
+
+		memcpy(&h, rec, sizeof(h));
+		if (h.type == PERF_RECORD_SAMPLE) {
+			dropped++;
+			continue;
+		}
+		xgrow(&buf, &cap, len + b->recs[i].len, 1);
+		memcpy(buf + len, rec, b->recs[i].len);
+		b->recs[kept] = b->recs[i];
+		b->recs[kept++].off = (uint32_t)len;
+		len += b->recs[i].len;
+	}
+	free(b->buf);
+	b->buf = buf;
+	b->len = len;
+	b->cap = cap;
+	b->nrecs = kept;
+	return dropped;
+}
+
+int sampler_batch_each(struct sampler *s, const struct sampler_batch *b,
+		       void (*cb)(void *arg, const struct sampler_event *ev), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < b->nrecs; i++) {
+		const uint8_t *rec = b->buf + b->recs[i].off;
 		struct sampler_event ev;
 		struct perf_event_header h;
 
-		memcpy(&h, s->recbuf + s->recs[i].off, sizeof(h));
+		memcpy(&h, rec, sizeof(h));
 		if (h.type == PERF_RECORD_THROTTLE)
 			s->throttled++;
-		if (!sampler_decode(&s->cfg, &s->layout, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
-			s->recs[i].time = ev.time;
-	}
-	if (s->nrecs)	/* recs is NULL before the first record */
-		qsort(s->recs, s->nrecs, sizeof(*s->recs), cmp_record);
-	for (i = 0; i < s->nrecs; i++) {
-		struct sampler_event ev;
-
-		if (!sampler_decode(&s->cfg, &s->layout, s->recbuf + s->recs[i].off, s->recs[i].len, &ev))
+		if (!sampler_decode(&s->cfg, &s->layout, rec, b->recs[i].len, &ev))
 			cb(arg, &ev);
 	}
-	return (int)s->nrecs;
+	return (int)b->nrecs;
+}
+
+void sampler_batch_free(struct sampler_batch *b)
+{
+	if (!b)
+		return;
+	free(b->buf);
+	free(b->recs);
+	free(b);
+}
+
+int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_event *ev),
+		  void *arg)
+{
+	read_rings(s, &s->batch);
+	return sampler_batch_each(s, &s->batch, cb, arg);
 }
 
 void sampler_close(struct sampler *s)
@@ -971,7 +1073,7 @@ void sampler_close(struct sampler *s)
 	free(s->rings);
 	free(s->fds);
 	free(s->pids);
-	free(s->recbuf);
-	free(s->recs);
+	free(s->batch.buf);
+	free(s->batch.recs);
 	free(s);
 }
