@@ -3,7 +3,10 @@
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <errno.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +122,258 @@ static int call_line(Dwarf_Die *die)
 	return (int)line;
 }
 
+/* ---- the FDE around an address, from .eh_frame_hdr ----
+ *
+ * Code without a symbol (static functions of a stripped binary) is named
+ * by the start of its FDE, the unit of CFI the compiler emits per
+ * function: every address of one function gets one name, and no address
+ * is named after the nearest preceding symbol, which in a stripped binary
+ * is a stranger. The linker's binary search table in .eh_frame_hdr maps
+ * FDE starts to FDEs; the FDE gives the length of its range.
+ */
+
+#define EH_PE_omit 0xff
+#define EH_PE_FORMAT 0x0f
+#define EH_PE_APPL 0x70
+
+/* Reads a pointer of encoding enc at p (not past end); vaddr is p's
+ * address, datarel the base of datarel pointers. Returns the bytes read
+ * or 0 for an encoding it does not know. */
+static size_t read_encoded(const unsigned char *p, const unsigned char *end, int enc,
+			   uint64_t vaddr, uint64_t datarel, uint64_t *out)
+{
+	uint64_t v;
+	size_t n;
+
+	switch (enc & EH_PE_FORMAT) {
+	case 0x00:	/* absptr */
+	case 0x04:	/* udata8 */
+	case 0x0c:	/* sdata8 */
+		n = 8;
+		break;
+	case 0x03:	/* udata4 */
+	case 0x0b:	/* sdata4 */
+		n = 4;
+		break;
+	case 0x02:	/* udata2 */
+	case 0x0a:	/* sdata2 */
+		n = 2;
+		break;
+	default:
+		return 0;
+	}
+	if (end - p < (ptrdiff_t)n)
+		return 0;
+	if (n == 8) {
+		memcpy(&v, p, 8);
+	} else if (n == 4) {
+		uint32_t u;
+
+		memcpy(&u, p, 4);
+		v = (enc & 0x08) ? (uint64_t)(int64_t)(int32_t)u : u;
+	} else {
+		uint16_t u;
+
+		memcpy(&u, p, 2);
+		v = (enc & 0x08) ? (uint64_t)(int64_t)(int16_t)u : u;
+	}
+	switch (enc & EH_PE_APPL) {
+	case 0x00:
+		break;
+	case 0x10:	/* pcrel */
+		v += vaddr;
+		break;
+	case 0x30:	/* datarel */
+		v += datarel;
+		break;
+	default:
+		return 0;
+	}
+	*out = v;
+	return n;
+}
+
+static size_t skip_leb128(const unsigned char *p, const unsigned char *end)
+{
+	size_t n = 0;
+
+	while (p + n < end && (p[n++] & 0x80))
+		;
+	return n;
+}
+
+/* The bytes of the loaded image at [vaddr, vaddr + *len) (cut to the
+ * segment holding vaddr), or NULL. */
+static const unsigned char *image_bytes(Elf *elf, uint64_t vaddr, size_t *len)
+{
+	size_t i, n;
+
+	if (elf_getphdrnum(elf, &n))
+		return NULL;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+		uint64_t rel;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD ||
+		    vaddr < ph.p_vaddr || vaddr >= ph.p_vaddr + ph.p_filesz)
+			continue;
+		/* the whole segment once: libelf hands the same chunk back */
+		d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_BYTE);
+		if (!d)
+			return NULL;
+		rel = vaddr - ph.p_vaddr;
+		if (*len > ph.p_filesz - rel)
+			*len = ph.p_filesz - rel;
+		return (const unsigned char *)d->d_buf + rel;
+	}
+	return NULL;
+}
+
+/* The FDE encoding ('R' augmentation) of the CIE at p, 0 (absptr) if it
+ * has none, -1 if it cannot be read. */
+static int cie_fde_encoding(const unsigned char *p, const unsigned char *end)
+{
+	const char *aug;
+	const unsigned char *q;
+	uint32_t len;
+	int version;
+
+	if (end - p < 9)
+		return -1;
+	memcpy(&len, p, 4);
+	if (len == 0xffffffff || len < 5 || (uint64_t)(end - p - 4) < len)
+		return -1;
+	end = p + 4 + len;
+	version = p[8];
+	aug = (const char *)p + 9;
+	q = memchr(aug, '\0', (size_t)(end - (const unsigned char *)aug));
+	if (!q || aug[0] != 'z')
+		return aug[0] == '\0' ? 0 : -1;
+	q++;
+	q += skip_leb128(q, end);		/* code alignment */
+	q += skip_leb128(q, end);		/* data alignment */
+	q += version == 1 ? 1 : skip_leb128(q, end);	/* return register */
+	q += skip_leb128(q, end);		/* augmentation length */
+	for (aug++; *aug && q < end; aug++) {
+		uint64_t dummy;
+
+		switch (*aug) {
+		case 'R':
+			return *q;
+		case 'L':
+			q++;
+			break;
+		case 'P': {
+			int enc = *q++;
+			size_t k = read_encoded(q, end, enc & ~EH_PE_APPL, 0, 0, &dummy);
+
+			if (!k)
+				return -1;
+			q += k;
+			break;
+		}
+		case 'S':
+		case 'B':
+			break;
+		default:
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* [*start, *end): the FDE range holding addr (an address of the ELF file,
+ * bias removed). Returns 0, or -ENOENT. */
+static int fde_range(Elf *elf, uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	const unsigned char *hdr, *hend, *tab, *fde;
+	uint64_t hdr_vaddr = 0, eh_frame, count, lo, hi, fde_vaddr = 0, pc_begin, pc_range;
+	size_t i, n, len, k;
+	int32_t cie_off;
+	uint32_t flen;
+	int enc;
+
+	if (elf_getphdrnum(elf, &n))
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME)
+			hdr_vaddr = ph.p_vaddr ? ph.p_vaddr : 1;
+	}
+	len = 1 << 30;
+	if (!hdr_vaddr || !(hdr = image_bytes(elf, hdr_vaddr, &len)) || len < 4 || hdr[0] != 1)
+		return -ENOENT;
+	hend = hdr + len;
+	/* version, eh_frame_ptr encoding, fde_count encoding, table encoding */
+	k = read_encoded(hdr + 4, hend, hdr[1], hdr_vaddr + 4, hdr_vaddr, &eh_frame);
+	if (!k || hdr[2] == EH_PE_omit)
+		return -ENOENT;
+	tab = hdr + 4 + k;
+	k = read_encoded(tab, hend, hdr[2], hdr_vaddr + (uint64_t)(tab - hdr), hdr_vaddr, &count);
+	tab += k;
+	/* the table: sorted (initial location, FDE address), datarel sdata4 */
+	if (!k || hdr[3] != 0x3b || count == 0 || (uint64_t)(hend - tab) / 8 < count)
+		return -ENOENT;
+	lo = 0;
+	hi = count;
+	while (lo < hi) {
+		uint64_t mid = (lo + hi) / 2;
+		int32_t loc;
+
+		memcpy(&loc, tab + mid * 8, 4);
+		if (hdr_vaddr + (uint64_t)(int64_t)loc <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return -ENOENT;
+	memcpy(&cie_off, tab + (lo - 1) * 8 + 4, 4);
+	fde_vaddr = hdr_vaddr + (uint64_t)(int64_t)cie_off;
+	/* the FDE: length, CIE pointer, pc_begin, pc_range */
+	len = 64;
+	fde = image_bytes(elf, fde_vaddr, &len);
+	if (!fde || len < 8)
+		return -ENOENT;
+	memcpy(&flen, fde, 4);
+	memcpy(&cie_off, fde + 4, 4);
+	if (flen == 0xffffffff || flen < 8 || cie_off <= 0)
+		return -ENOENT;
+	{
+		uint64_t cie_vaddr = fde_vaddr + 4 - (uint64_t)(int64_t)cie_off;
+		size_t clen = 512;
+		const unsigned char *cie = image_bytes(elf, cie_vaddr, &clen);
+
+		enc = cie ? cie_fde_encoding(cie, cie + clen) : -1;
+	}
+	if (enc < 0)
+		return -ENOENT;
+	k = read_encoded(fde + 8, fde + len, enc, fde_vaddr + 8, 0, &pc_begin);
+	if (!k || !read_encoded(fde + 8 + k, fde + len, enc & EH_PE_FORMAT, 0, 0, &pc_range))
+		return -ENOENT;
+	if (addr < pc_begin || addr - pc_begin >= pc_range)
+		return -ENOENT;
+	*start = pc_begin;
+	*end = pc_begin + pc_range;
+	return 0;
+}
+
+/* Whether pc (a process address in mod) lies in an FDE; *start gets the
+ * FDE's first address in the process. */
+static bool fde_start(Dwfl_Module *mod, uint64_t pc, uint64_t *start)
+{
+	Dwarf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	uint64_t lo, hi;
+
+	if (!elf || fde_range(elf, pc - bias, &lo, &hi))
+		return false;
+	*start = lo + bias;
+	return true;
+}
+
 /* Fills p; takes function and linkage (malloc'd, linkage may be NULL). */
 static void set(struct pcinfo *p, char *function, char *linkage, const char *module,
 		const char *file, int line, bool is_inline, uint64_t offset, bool have_symbol)
@@ -162,7 +417,8 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 	const char *file = NULL, *symname;
 	char *name = NULL, *linkage = NULL;
 	int line = 0, n = 0, nscopes, i;
-	uint64_t file_off;
+	uint64_t file_off, fde_pc = 0;
+	bool fde;
 
 	if (max < 1)
 		return 0;
@@ -203,6 +459,11 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 	}
 	linkage = NULL;
 	symname = dwfl_module_addrinfo(mod, pc, &off, &sym, NULL, NULL, NULL);
+	fde = fde_start(mod, pc, &fde_pc);
+	/* a symbol without a size before pc is a guess: keep it only when
+	 * pc's FDE does not begin after it */
+	if (symname && sym.st_size == 0 && fde && fde_pc > pc - off)
+		symname = NULL;
 	if (symname) {
 		name = symbol_function(symname, &linkage);
 	} else {
@@ -210,6 +471,11 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
 				name = die_function(cudie, &scopes[i], &linkage);
 		off = file_off;
+		if (!name && fde) {
+			/* every address of an unnamed function: one name */
+			off = pc - fde_pc;
+			name = xasprintf("%s+0x%" PRIx64, base_name(m->path), file_off - off);
+		}
 	}
 	if (!name)
 		name = xasprintf("%s+0x%" PRIx64, base_name(m->path), file_off);
