@@ -41,7 +41,7 @@
 
 #define NS 1000000000ll
 /* The default rate: see hotstack-record(1), CONTINUOUS RECORDING. */
-#define CONT_FREQ 49
+#define CONT_FREQ 29
 #define CONT_ROTATE (600 * NS)
 /* a window is read once the recording is committed this far past its end
  * (events come out of the ring buffers a little late) */
@@ -59,7 +59,7 @@ static const char continuous_help[] =
 	"  -p, --pid PID[,PID]   the processes to record (all their threads)\n"
 	"      --comm NAME       the processes called NAME, also those that start later\n"
 	"                        (a restarted service): each new set starts a new file\n"
-	"  -F, --freq HZ         samples per second per thread (default 49)\n"
+	"  -F, --freq HZ         samples per second per thread (default 29)\n"
 	"      --rotate DURATION start a new file this often (default 10m; s, m, h, d)\n"
 	"      --keep AGE|COUNT  remove the oldest files beyond an age (24h) or a count\n"
 	"                        (48); may be given twice\n"
@@ -535,6 +535,7 @@ static void follow_step(struct cont *c, bool complete)
 	struct recorder_stats st;
 	char *v;
 	int64_t dur, w;
+	bool read;
 
 	if (!f->rd || f->done)
 		return;
@@ -545,10 +546,12 @@ static void follow_step(struct cont *c, bool complete)
 		read_window(c, w);
 	if (complete && w * NS < dur)
 		read_window(c, w++);
+	read = w != f->next_win;
 	f->next_win = w;
 	if (complete)
 		f->done = true;
-	if (c->metrics) {
+	/* new numbers once a window was read */
+	if (c->metrics && read) {
 		recorder_stats(c->r, &st);
 		if (st.lost > c->lost_seen)
 			metrics_add_samples(c->metrics, 0, st.lost - c->lost_seen);
@@ -605,6 +608,9 @@ static void open_recorder(struct cont *c, const pid_t *pids, int npids, int argc
 	cfg.waits = c->o.waits;
 	cfg.argc = argc;
 	cfg.argv = argv;
+	/* a commit a second: the fixed cost of an always-on recorder (a
+	 * killed one loses at most its last second) */
+	cfg.commit_ns = NS;
 	err = recorder_open(&c->r, &cfg, &renamed, &errmsg);
 	if (err)
 		die("%s", errmsg ? errmsg : strerror(-err));
@@ -848,7 +854,7 @@ int cmd_record_continuous(int argc, char **argv)
 {
 	struct cont c;
 	struct sigaction sa;
-	uint64_t start, next_rotate, next_scan = 0, now;
+	uint64_t start, next_rotate, next_scan = 0, next_follow = 0, now;
 	sig_atomic_t hup_done = 0;
 	pid_t *cur = NULL;
 	int ncur = 0, i;
@@ -915,8 +921,11 @@ int cmd_record_continuous(int argc, char **argv)
 			rotate_now(&c);
 			next_rotate = now + c.o.rotate_ns;
 		}
-		if (c.r)
+		/* the committed duration is looked at 4 times a second */
+		if (c.r && now >= next_follow) {
 			follow_step(&c, false);
+			next_follow = now + NS / 4;
+		}
 		if (c.r && recorder_done(c.r) && !c.o.comm)
 			break;
 		if (c.o.comm && now >= next_scan) {
