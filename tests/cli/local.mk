@@ -75,3 +75,4 @@ ALWAYS_TESTS = tests/cli/t1200-continuous-rotate.sh tests/cli/t1210-continuous-m
 	tests/cli/t1220-continuous-anomalies.sh
 TESTS += $(ALWAYS_TESTS)
 EXTRA_DIST += $(ALWAYS_TESTS)
+EXTRA_DIST += samples/hotstack-continuous.service
