@@ -39,6 +39,7 @@ static int read_once(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_
 	t->regs[7] = first.sp;
 	t->regs[16] = first.pc;
 	t->regs_unknown = ((1u << SAMPLER_NREGS) - 1) & ~(1u << 7 | 1u << 16);
+	t->rbp_found = false;
 	if (first.nr >= 0) {
 		/* the argument registers of the x86_64 system call ABI hold
 		 * the arguments, rcx the return pc (DWARF numbering); __vfork
@@ -140,6 +141,7 @@ static void resolve_kallsyms(struct hashmap *names)
 int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct sampler_event *ev),
 		 void *arg)
 {
+	struct ptrace_unwinder *pu;
 	struct proc_ranges maps;
 	struct hashmap names;
 	struct one *all;
@@ -151,6 +153,7 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 	if (n <= 0)
 		return n;
 	procfs_read_ranges(pid, &maps);
+	pu = ptrace_unwinder_new(pid);
 	hashmap_init(&names);
 	all = xcalloc((size_t)n, sizeof(*all));
 	/* the copies are kept until the kernel names are resolved in one pass
@@ -162,6 +165,7 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 			ptrace_thread_release(&o->t);
 			continue;
 		}
+		ptrace_guess_rbp(pu, &o->t);
 		if (kernel && procfs_kernel_stack(pid, tids[i], add_kframe, o) > 0)
 			for (j = 0; j < o->nk; j++)
 				hashmap_put(&names, o->k[j].name, strlen(o->k[j].name), UINT64_MAX);
@@ -191,6 +195,7 @@ int blocked_each(pid_t pid, bool kernel, void (*cb)(void *arg, const struct samp
 		ptrace_thread_release(&o->t);
 	}
 	hashmap_release(&names);
+	ptrace_unwinder_free(pu);
 	procfs_ranges_release(&maps);
 	free(all);
 	free(tids);

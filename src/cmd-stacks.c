@@ -390,17 +390,18 @@ static void live_unwind(void *arg, struct ptrace_thread *t)
 	tstack_set(sx, ts, n, complete);
 }
 
-static void unwind_all(struct stacks *sx, const struct ptrace_snapshot *snap, struct unwinder *u,
+static void unwind_all(struct stacks *sx, struct ptrace_snapshot *snap, struct unwinder *u,
 		       struct space *space)
 {
 	struct ptrace_unwinder *pu = NULL;
 	int i;
 
 	sx->st = xcalloc((size_t)(snap->nthreads ? snap->nthreads : 1), sizeof(*sx->st));
-	if (!sx->o->libdw)
+	/* libunwind's also looks for the rbp of threads read asleep */
+	if (!sx->o->libdw || snap->window.unstopped)
 		pu = ptrace_unwinder_new(snap->pid);
 	for (i = 0; i < snap->nthreads; i++) {
-		const struct ptrace_thread *t = &snap->threads[i];
+		struct ptrace_thread *t = &snap->threads[i];
 		struct tstack *ts = &sx->st[i];
 
 		bool complete;
@@ -409,6 +410,8 @@ static void unwind_all(struct stacks *sx, const struct ptrace_snapshot *snap, st
 		ts->tid = t->tid;
 		if (t->result != CAPTURE_OK)
 			continue;
+		if (t->unstopped)
+			ptrace_guess_rbp(pu, t);
 		if (sx->o->live && !t->unstopped) {
 			uint64_t idx;
 
@@ -526,8 +529,8 @@ static void print_thread_text(const struct ptrace_thread *t, const struct tinfo 
 	}
 	putchar('\n');
 	if (verbose && t->result == CAPTURE_OK && t->unstopped) {
-		printf("  not stopped: read asleep in the kernel; %zu bytes of stack copied\n",
-		       t->stack_size);
+		printf("  not stopped: read asleep in the kernel; %zu bytes of stack copied%s\n",
+		       t->stack_size, t->rbp_found ? "; rbp found on the stack" : "");
 	} else if (verbose && t->result == CAPTURE_OK) {
 		char lat[32], held[32];
 

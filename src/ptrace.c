@@ -363,6 +363,7 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 		t->on_cpu = false;
 		t->unstopped = false;
 		t->regs_unknown = 0;
+		t->rbp_found = false;
 		c->state[i] = SLOT_IDLE;
 		/* asleep in the kernel: read it as it is, without a stop */
 		if (c->o->nostop &&
@@ -374,6 +375,7 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 		}
 		t->unstopped = false;
 		t->regs_unknown = 0;
+		t->rbp_found = false;
 		t->result = CAPTURE_FAILED;
 		if (ptrace(PTRACE_SEIZE, t->tid, NULL, NULL)) {
 			int e = errno;
@@ -1108,4 +1110,147 @@ int ptrace_unwind_live(struct ptrace_unwinder *pu, const struct ptrace_thread *t
 	cur = NULL;
 	_UPT_destroy(upt);
 	return n;
+}
+
+/* ---- rbp of a thread read asleep ---- */
+
+#define RBP_BIT (1u << 6)
+#define GUESS_MAX_FRAMES 1024
+#define GUESS_WORDS 4096	/* stack words above the frame tried as rbp */
+
+/* Unwinds pu->t's copy as far as it goes: the number of frames, and the
+ * last frame's sp and function start (0 if unknown). */
+static int last_frame(struct ptrace_unwinder *pu, uint64_t *sp, uint64_t *start, bool *complete)
+{
+	unw_cursor_t c;
+	int n = 0, ret;
+
+	*complete = false;
+	*sp = *start = 0;
+	if (unw_init_remote(&c, pu->as_copy, pu->upt) < 0)
+		return 0;
+	for (;;) {
+		unw_proc_info_t pi;
+		unw_word_t v;
+
+		n++;
+		if (unw_get_reg(&c, UNW_REG_SP, &v) < 0)
+			return n;
+		*sp = v;
+		*start = unw_get_proc_info(&c, &pi) == 0 ? pi.start_ip : 0;
+		ret = unw_step(&c);
+		if (ret == 0)
+			*complete = true;
+		if (ret <= 0 || n >= GUESS_MAX_FRAMES)
+			return n;
+	}
+}
+
+#define TAIL_SCAN 4096	/* bytes of a called function searched for a tail call */
+
+/* Whether function fn (as libunwind knows it) jumps to target: a tail call
+ * (jmp or a conditional jump, to a split-off part too) that left no frame
+ * of its own. */
+static bool tail_calls(struct ptrace_unwinder *pu, uint64_t fn, uint64_t target)
+{
+	unw_proc_info_t pi;
+	uint64_t a, end;
+	unw_word_t w;
+
+	if (unw_get_proc_info_by_ip(pu->as_copy, fn, &pi, pu->upt) < 0 || pi.start_ip != fn)
+		return false;
+	end = pi.end_ip < fn + TAIL_SCAN ? pi.end_ip : fn + TAIL_SCAN;
+	for (a = fn; a + 5 <= end; a++) {
+		uint8_t b[8];
+		int32_t rel;
+
+		if (read_word(pu, a, &w))
+			return false;
+		memcpy(b, &w, 8);
+		if (b[0] == 0xe9) {
+			memcpy(&rel, b + 1, 4);
+			if (a + 5 + (uint64_t)(int64_t)rel == target)
+				return true;
+		} else if (b[0] == 0x0f && (b[1] & 0xf0) == 0x80) {
+			memcpy(&rel, b + 2, 4);
+			if (a + 6 + (uint64_t)(int64_t)rel == target)
+				return true;
+		} else if (b[0] == 0xeb || (b[0] & 0xf0) == 0x70) {
+			if (a + 2 + (uint64_t)(int64_t)(int8_t)b[1] == target)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Whether the instruction before return address ra is a direct call of
+ * target, itself or through a PLT stub ([endbr64] [bnd] jmp *slot(%rip)),
+ * or of a function that tail-calls target. */
+static bool calls(struct ptrace_unwinder *pu, uint64_t ra, uint64_t target)
+{
+	unw_word_t w, slot;
+	uint8_t b[16];
+	uint64_t dest;
+	int32_t rel;
+	size_t i = 0;
+
+	if (ra < 5 || read_word(pu, ra - 5, &w))
+		return false;
+	memcpy(b, &w, 8);
+	if (b[0] != 0xe8)
+		return false;
+	memcpy(&rel, b + 1, 4);
+	dest = ra + (uint64_t)(int64_t)rel;
+	if (dest == target || tail_calls(pu, dest, target))
+		return true;
+	if (read_word(pu, dest, &w))
+		return false;
+	memcpy(b, &w, 8);
+	if (read_word(pu, dest + 8, &w))
+		return false;
+	memcpy(b + 8, &w, 8);
+	if (b[0] == 0xf3 && b[1] == 0x0f && b[2] == 0x1e && b[3] == 0xfa)
+		i = 4;	/* endbr64 */
+	if (b[i] == 0xf2)
+		i++;	/* bnd */
+	if (b[i] != 0xff || b[i + 1] != 0x25)
+		return false;
+	memcpy(&rel, b + i + 2, 4);
+	slot = dest + i + 6 + (uint64_t)(int64_t)rel;
+	return !read_word(pu, slot, &w) && (w == target || tail_calls(pu, w, target));
+}
+
+bool ptrace_guess_rbp(struct ptrace_unwinder *pu, struct ptrace_thread *t)
+{
+	uint64_t sp = t->regs[7], end = t->regs[7] + t->stack_size, sp_f, start, a;
+	bool complete, found = false;
+	int n, tries;
+
+	if (!pu || !pu->upt || !(t->regs_unknown & RBP_BIT) || t->stack_size < 16)
+		return false;
+	cur = pu;
+	pu->t = t;
+	n = last_frame(pu, &sp_f, &start, &complete);
+	if (n > 0 && !complete && start && sp_f >= sp) {
+		a = (sp_f + 7) & ~7ull;
+		for (tries = 0; a + 16 <= end && tries < GUESS_WORDS; a += 8, tries++) {
+			uint64_t ra, s2, st2;
+			bool c2;
+
+			memcpy(&ra, t->stack + (a + 8 - sp), 8);
+			if (!calls(pu, ra, start))
+				continue;
+			t->regs[6] = a;
+			t->regs_unknown &= ~RBP_BIT;
+			if (last_frame(pu, &s2, &st2, &c2) > n && c2) {
+				found = true;
+				break;
+			}
+			t->regs[6] = 0;
+			t->regs_unknown |= RBP_BIT;
+		}
+	}
+	t->rbp_found = found;
+	cur = NULL;
+	return found;
 }

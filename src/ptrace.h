@@ -84,6 +84,7 @@ struct ptrace_thread {
 	 * known; 0 for a stopped thread); stop_ns and stop_latency_ns are 0. */
 	bool unstopped;
 	uint32_t regs_unknown;
+	bool rbp_found;			/* ptrace_guess_rbp() found rbp */
 };
 
 struct ptrace_opts {
@@ -226,5 +227,18 @@ int ptrace_unwind_copy(struct ptrace_unwinder *pu, const struct ptrace_thread *t
  * while t is stopped, i.e. from a ptrace_opts.live callback. */
 int ptrace_unwind_live(struct ptrace_unwinder *pu, const struct ptrace_thread *t,
 		       uint64_t *pcs, int max, bool *complete);
+
+/*
+ * For a thread read asleep (rbp unknown) whose unwind ends early at a frame
+ * F addressed through rbp (frame pointers, alloca, variable-length arrays,
+ * sanitizers): F's rbp points at the pair {saved rbp, return address} it
+ * pushed on entry, somewhere above the sp F called from. Tries the stack
+ * words above that sp, innermost first, and takes the first whose return
+ * address follows a direct call of F's own function (itself or through a
+ * PLT stub) and with which the whole stack then unwinds to its outermost
+ * frame: sets t->regs[6], clears it in regs_unknown, sets t->rbp_found
+ * and returns true. Otherwise leaves t as it was and returns false.
+ */
+bool ptrace_guess_rbp(struct ptrace_unwinder *pu, struct ptrace_thread *t);
 
 #endif

@@ -14,6 +14,11 @@ check_PROGRAMS += tests/progs/idle
 tests_progs_idle_SOURCES = tests/progs/idle.c
 tests_progs_idle_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra
 tests_progs_idle_LDFLAGS = -pthread
+# the same built with frame pointers: every frame addressed through rbp
+check_PROGRAMS += tests/progs/idle-fp
+tests_progs_idle_fp_SOURCES = tests/progs/idle.c
+tests_progs_idle_fp_CFLAGS = -O2 -g -fno-omit-frame-pointer -pthread -Wall -Wextra
+tests_progs_idle_fp_LDFLAGS = -pthread
 # the driver of ptsampler.h for the tests: links libhotstack.a
 tests_progs_ptsample_check_SOURCES = tests/progs/ptsample-check.c
 tests_progs_ptsample_check_LDADD = $(HS_LIBS)
@@ -32,6 +37,7 @@ STACKS_TESTS = \
 	tests/cli/t6040-stacks-bad-input.sh \
 	tests/cli/t6050-stacks-stopped.sh \
 	tests/cli/t6060-stacks-asleep.sh \
+	tests/cli/t6070-stacks-rbp.sh \
 	tests/cli/t6100-ptrace-split.sh \
 	tests/cli/t6110-ptrace-follow.sh
 
