@@ -62,9 +62,15 @@ static const char export_usage[] =
 	"                          nanoseconds, us counts as ns)\n"
 	"      --diff BEFORE       folded only: \"stack before after\" lines of sample\n"
 	"                          counts (difffolded.pl's format), FILE being AFTER\n"
+	"      --since TIME, --until TIME  only samples in that time range (-1h, today,\n"
+	"                          '2026-11-30 14:00'); FILE may be a directory of\n"
+	"                          record --continuous recordings\n"
 	"  -h, --help              print this help\n";
 
-enum { OPT_DIFF = 256 };
+enum { OPT_DIFF = 256, OPT_SINCE, OPT_UNTIL };
+
+/* --since/--until and directories (cmd-range.c) */
+static struct cmd_range export_range;
 
 /* Returns 0 or a negative errno (a write error is also seen by ferror). */
 typedef int (*export_fn)(const struct profile *p, const struct export_opts *o, FILE *f);
@@ -243,6 +249,8 @@ static void parse_args(int argc, char **argv, struct export_opts *o)
 		{ "module", required_argument, NULL, 'm' },
 		{ "weight", required_argument, NULL, 'w' },
 		{ "diff", required_argument, NULL, OPT_DIFF },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -294,6 +302,12 @@ static void parse_args(int argc, char **argv, struct export_opts *o)
 				die_usage("export: --diff wants the BEFORE recording");
 			o->before = optarg;
 			break;
+		case OPT_SINCE:
+			cmd_range_parse(&export_range, "export", "since", optarg);
+			break;
+		case OPT_UNTIL:
+			cmd_range_parse(&export_range, "export", "until", optarg);
+			break;
 		case ':':
 			die_usage("export: option '%s' needs a value", sanitized(argv[optind - 1]));
 		default:
@@ -319,7 +333,9 @@ int cmd_export(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(export_usage);
+	cmd_range_init(&export_range);
 	parse_args(argc, argv, &o);
+	o.file = cmd_range_resolve(&export_range, "export", o.file, &o.filter);
 	/* folded default: samples on CPU; the waiting kinds by their time */
 	if (!o.weight_set)
 		o.unit = o.filter.kind == KIND_CPU ? UNIT_COUNT : UNIT_US;
@@ -341,5 +357,6 @@ int cmd_export(int argc, char **argv)
 		die("cannot write standard output");
 	profile_free(p);
 	store_free(o.st);
+	cmd_range_release(&export_range);
 	return EXIT_OK;
 }

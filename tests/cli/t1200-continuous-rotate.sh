@@ -53,6 +53,11 @@ for fn in leaf_60 leaf_30 leaf_10; do
 		jq -s --arg f "$fn" '[.[].functions[] | select(.name == $f) | .self] | add // 0')
 	[ "$whole" -eq "$parts" ] || fail "$fn: $whole self samples over the directory, $parts in the files"
 done
+# export reads the directory the same way
+hs export "$D" --since -1h --format folded
+[ "$RC" -eq 0 ] || fail "export DIR --since: $(cat "$T/err")"
+folded=$(awk '{ n += $NF } END { print n + 0 }' "$T/out")
+[ "$folded" -eq "$sum" ] || fail "export over the directory has $folded samples, the files $sum"
 # a range inside the last file only
 hs report "$D" --since "@$(( $(meta "$D/$last" start_time) / 1000000000 + 1 ))" --format json
 [ "$RC" -eq 0 ] || fail "report DIR --since inside the last file: $(cat "$T/err")"
@@ -72,7 +77,13 @@ until [ -L "$D2/latest" ]; do
 	sleep 0.05
 done
 sleep 0.5
-kill -HUP "$rec"; sleep 0.1; kill -HUP "$rec"; sleep 0.1; kill -HUP "$rec"; sleep 0.5
+kill -HUP "$rec"; sleep 0.1; kill -HUP "$rec"; sleep 0.1; kill -HUP "$rec"
+# each SIGHUP makes a file (a SIGTERM before they are done would stop first)
+i=0
+until [ "$(ls "$D2" | grep -c '^hotstack-.*\.db$')" -ge 4 ]; do
+	i=$((i + 1)); [ $i -gt 200 ] && break
+	sleep 0.05
+done
 kill -TERM "$rec"
 wait "$rec" || fail "record --continuous exited $? on SIGTERM: $(cat "$T/err2")"
 ls "$D2" >"$T/ls2"
