@@ -301,6 +301,9 @@ static void draw_drill(struct tree *tr, struct ui *ui, struct canvas *c, const s
 			canvas_text_elided(c, r->x + 19, y, r->w - 19, UI_ROLE_TITLE, sb.buf,
 					   CANVAS_ELIDE_MIDDLE);
 			strbuf_release(&sb);
+			if (!strcmp(title, "Callees") && !d->ncallees && y + 1 < r->y + r->h)
+				canvas_text(c, r->x + 19, y + 1, r->w - 19, UI_ROLE_DIM,
+					    "(none: its samples end in it)");
 			continue;
 		}
 		{
