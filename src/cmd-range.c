@@ -363,5 +363,6 @@ int cmd_report_anomalies(const char *file, struct cmd_range *r, bool json)
 		free((char *)l.v[i].module);
 	}
 	free(l.v);
+	cmd_range_release(r);
 	return EXIT_OK;
 }
