@@ -532,12 +532,15 @@ static int tree_back(void *view, struct ui *ui UNUSED, int key UNUSED)
 	return 1;
 }
 
+static int walk_to_match(struct tree *tr, struct ui *ui, int start, int dir, const bool *hit);
+
 static int tree_search(void *view, struct ui *ui, const char *needle, int dir)
 {
 	struct tree *tr = view;
 	const struct profile *p = ui_profile(ui);
-	int start = cursor_node(tr), n, wrapped = 0;
-	size_t steps = 0;
+	int start = cursor_node(tr), found;
+	bool *hit, any = false;
+	size_t f;
 
 	if (tr->ndrill) {
 		struct drill *d = &tr->drill[tr->ndrill - 1];
@@ -545,10 +548,10 @@ static int tree_search(void *view, struct ui *ui, const char *needle, int dir)
 
 		for (i = 1; i <= d->list.n; i++) {
 			int row = ((d->list.cursor + dir * i) % d->list.n + d->list.n) % d->list.n;
-			int f = row < (int)d->ncallers ? d->callers[row].func
-						       : d->callees[row - d->ncallers].func;
+			int fn = row < (int)d->ncallers ? d->callers[row].func
+							: d->callees[row - d->ncallers].func;
 
-			if (ui_match(p->funcs[f].name, needle)) {
+			if (ui_match(p->funcs[fn].name, needle)) {
 				d->list.cursor = row;
 				return 1;
 			}
@@ -557,8 +560,25 @@ static int tree_search(void *view, struct ui *ui, const char *needle, int dir)
 	}
 	if (start < 0)
 		return 0;
-	/* the whole tree in pre-order, not only the open rows: a match is
-	 * revealed; bounded so a key stays fast */
+	/* which functions match, once: the walk below then tests a flag, and
+	 * a search for nothing that exists does not walk at all */
+	hit = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*hit));
+	for (f = 0; f < p->nfuncs; f++)
+		if (p->funcs[f].total.count && ui_match(p->funcs[f].name, needle))
+			hit[f] = any = true;
+	found = any ? walk_to_match(tr, ui, start, dir, hit) : 0;
+	free(hit);
+	return found;
+}
+
+/* From start, the next node (pre-order, dir 1) or the previous (-1) whose
+ * function is hit[], over the whole tree, not only the open rows; the
+ * match is revealed. Bounded so a key stays fast. */
+static int walk_to_match(struct tree *tr, struct ui *ui, int start, int dir, const bool *hit)
+{
+	int n, wrapped = 0;
+	size_t steps = 0;
+
 	for (n = start;;) {
 		n = mtree_next(&tr->t, n, dir < 0);
 		if (n < 0) {
@@ -580,10 +600,10 @@ static int tree_search(void *view, struct ui *ui, const char *needle, int dir)
 				return 0;
 		}
 		if (n == start)
-			return ui_match(mtree_name(&tr->t, n), needle);
+			return hit[tr->t.nodes[n].func];
 		if (++steps > 2000000)
 			return 0;
-		if (ui_match(mtree_name(&tr->t, n), needle)) {
+		if (hit[tr->t.nodes[n].func]) {
 			select_node(tr, n);
 			ui_list_fit(&tr->list, ui->body.h - 1);
 			return 1;
