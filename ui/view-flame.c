@@ -152,8 +152,12 @@ static enum ui_role frame_role(const struct profile *p, const struct mtree *t, i
 		return UI_ROLE_FLAME_UNKNOWN;
 	if (p->modules[mod].is_kernel)
 		return UI_ROLE_FLAME_KERNEL;
+	if (p->modules[mod].is_main || !strcmp(p->modules[mod].kind, "jit"))
+		return UI_ROLE_FLAME_PROGRAM;
+	/* a library: it has a soname, or (version 1 recordings, which do not
+	 * say) its file name looks like one */
 	path = p->modules[mod].name;
-	if (strstr(path, ".so") || !strcmp(p->modules[mod].kind, "vdso"))
+	if (p->modules[mod].soname || strstr(path, ".so") || !strcmp(p->modules[mod].kind, "vdso"))
 		return UI_ROLE_FLAME_LIBRARY;
 	return UI_ROLE_FLAME_PROGRAM;
 }
