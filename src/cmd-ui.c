@@ -23,6 +23,8 @@
 
 static const char ui_usage[] =
 	"usage: hotstack ui [FILE] [OPTIONS]\n"
+	"       hotstack ui BEFORE.db AFTER.db [OPTIONS]\n"
+	"       hotstack ui --before A1.db [A2.db...] --after B1.db [B2.db...] [OPTIONS]\n"
 	"\n"
 	"Browse a recording (FILE, default hotstack.db) in the terminal: hotspots,\n"
 	"call tree, flame graph and more, one key each (press ? inside for all keys).\n"
@@ -43,10 +45,38 @@ static const char ui_usage[] =
 	"                          <Tab> <Up> <Down> <Left> <Right> <PgUp> <PgDn> <Home>\n"
 	"                          <End> <dump> <resize WxH> (see hotstack-ui(1))\n"
 	"      --timing            with --headless: print load and per-key times to stderr\n"
+	"      --per run|second|N1,N2  comparison: time per run, per second, or per\n"
+	"                          unit of work (N1 before, N2 after), as diff takes it\n"
 	"  -h, --help              print this help\n";
 
 enum { OPT_NO_COLOR = 256, OPT_NO_MOUSE, OPT_ASCII, OPT_SOURCE_PATH, OPT_HEADLESS, OPT_KEYS,
-       OPT_TIMING };
+       OPT_TIMING, OPT_PER };
+
+/*
+ * The comparison's recordings: "--before F..." and "--after F..." each take
+ * every argument up to the next option, which getopt cannot do; they are
+ * taken out of argv (compacted in place) into sides[0] and sides[1].
+ */
+static int take_sides(int argc, char **argv, const char **sides[2], size_t nsides[2])
+{
+	int i, kept = 1, side = -1;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--before") || !strcmp(argv[i], "--after")) {
+			side = argv[i][2] == 'a';
+			if (i + 1 == argc || argv[i + 1][0] == '-')
+				die_usage("%s wants at least one recording", argv[i]);
+		} else if (side >= 0 && argv[i][0] != '-') {
+			sides[side] = xrealloc(sides[side], (nsides[side] + 1) * sizeof(char *));
+			sides[side][nsides[side]++] = argv[i];
+		} else {
+			side = -1;
+			argv[kept++] = argv[i];
+		}
+	}
+	argv[kept] = NULL;
+	return kept;
+}
 
 int cmd_ui(int argc, char **argv)
 {
@@ -61,6 +91,7 @@ int cmd_ui(int argc, char **argv)
 		{ "headless", required_argument, NULL, OPT_HEADLESS },
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "timing", no_argument, NULL, OPT_TIMING },
+		{ "per", required_argument, NULL, OPT_PER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,10 +103,13 @@ int cmd_ui(int argc, char **argv)
 	bool headless = false, timing = false;
 	struct ui_model *m;
 	char *err = NULL, tail;
+	const char **sides[2] = { NULL, NULL };
+	size_t nsides[2] = { 0, 0 };
 	long view;
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(ui_usage);
+	argc = take_sides(argc, argv, sides, nsides);
 	while ((c = getopt_long(argc, argv, "k:v:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -117,14 +151,32 @@ int cmd_ui(int argc, char **argv)
 		case OPT_TIMING:
 			timing = true;
 			break;
+		case OPT_PER:
+			o.per = optarg;
+			break;
 		default:
 			die_usage("see 'hotstack ui --help'");
 		}
 	}
 	if (optind < argc)
 		o.path = argv[optind++];
+	if (optind < argc && !nsides[0] && !nsides[1]) {
+		/* hotstack ui BEFORE AFTER */
+		sides[0] = xmalloc(sizeof(char *));
+		sides[1] = xmalloc(sizeof(char *));
+		sides[0][nsides[0]++] = o.path;
+		sides[1][nsides[1]++] = argv[optind++];
+	}
 	if (optind < argc)
 		die_usage("unexpected argument '%s'", sanitized(argv[optind]));
+	if ((nsides[0] || nsides[1]) && (!nsides[0] || !nsides[1]))
+		die_usage("a comparison wants --before and --after recordings");
+	if (o.per && !nsides[0])
+		die_usage("--per goes with a comparison (BEFORE.db AFTER.db)");
+	o.before = sides[0];
+	o.nbefore = nsides[0];
+	o.after = sides[1];
+	o.nafter = nsides[1];
 	if ((keys || timing) && !headless)
 		die_usage("--keys and --timing go with --headless");
 	o.source_remap = remap;
@@ -148,5 +200,7 @@ int cmd_ui(int argc, char **argv)
 	}
 	ui_model_free(m);
 	free(remap);
+	free(sides[0]);
+	free(sides[1]);
 	return rc;
 }

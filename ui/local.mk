@@ -10,6 +10,7 @@ UI_CORE_SOURCES = \
 	ui/view-hotspots.c ui/view-tree.c ui/view-flame.c \
 	ui/model-query.c ui/model-query.h \
 	ui/view-timeline.c ui/view-threads.c ui/view-waits.c ui/view-source.c \
+	ui/model-compare.c ui/model-compare.h ui/view-compare.c \
 	ui/screendump.c
 
 hotstack_SOURCES += $(UI_CORE_SOURCES) ui/term.c src/cmd-ui.c

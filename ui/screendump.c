@@ -31,6 +31,22 @@ static const struct {
 	{ "F1", UI_KEY_F1 }, { "F3", UI_KEY_F1 + 2 }, { "F10", UI_KEY_F10 },
 };
 
+/* Draw, after the background work views started is done: the same keys
+ * give the same screens. */
+static void settle(struct ui *ui, struct canvas *c)
+{
+	int waited = 0;
+
+	ui_draw(ui, c);
+	/* a view takes its result when drawn; give up after 10 minutes */
+	while (ui->background && waited++ < 600000) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+		ui_draw(ui, c);
+	}
+}
+
 static void dump(struct ui *ui, struct canvas *c, FILE *out)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -79,7 +95,7 @@ int ui_headless(const struct ui_opts *o, struct ui_model *m, int cols, int rows,
 
 	ui = ui_new(o, m, ui_locale_utf8(o));
 	canvas_init(&c, cols, rows, ui_locale_utf8(o));
-	ui_draw(ui, &c);
+	settle(ui, &c);
 	if (timing)
 		fprintf(stderr, "ui: load %.1f ms, first screen %.1f ms (cpu %.1f ms)\n",
 			m->load_ns / 1e6, (monotonic_ns() - t0) / 1e6, (cpu_ns() - c0) / 1e6);
@@ -136,7 +152,7 @@ int ui_headless(const struct ui_opts *o, struct ui_model *m, int cols, int rows,
 		k0 = monotonic_ns();
 		kc0 = cpu_ns();
 		ui_key(ui, key);	/* on what the last draw showed, then draw */
-		ui_draw(ui, &c);
+		settle(ui, &c);
 		dt = monotonic_ns() - k0;
 		dc = cpu_ns() - kc0;
 		nkeys++;

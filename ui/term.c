@@ -235,11 +235,13 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 		blit(&c);
 		do {
 			ch = getch();
-		} while (ch == ERR && !got_signal);
+		} while (ch == ERR && !got_signal && !ui->background);
 		if (got_signal) {
 			rc = 128 + got_signal;
 			break;
 		}
+		if (ch == ERR)
+			continue;	/* background work may be done: draw again */
 		if (ui_key(ui, map_key(ch, ui))) {
 			rc = ui->exit_code;
 			break;

@@ -163,6 +163,10 @@ struct ui {
 	bool utf8;
 	bool quit;
 	int exit_code;			/* of hotstack ui when quit: 0, or 130 for Ctrl-C */
+	/* background work views started and have not yet taken the result of
+	 * (model-compare.h): the terminal redraws while it is not 0, the
+	 * headless mode waits for it before each screen */
+	int background;
 	/* overlays and prompts */
 	bool help;
 	int help_top;

@@ -64,6 +64,20 @@ golden source-unreadable w.db 100x30 '7>'
 golden source-range w.db 100x30 '6L<Space>lllll<Enter>7'
 golden help-timeline w.db 100x30 '6?'
 
+# the comparison (hotstack ui BEFORE AFTER): small.db against a copy where
+# hash_key does more than twice the work; diff's bootstrap has a fixed seed
+sed 's/^101 app 0 2000 400 /101 app 0 2000 900 /' "$top/tests/ui/small.stacks" >"$T/after.stacks"
+sh "$top/tests/ui/mkrec.sh" "$T/after.stacks" "$T/after.db" || fail "cannot build after.db"
+compare() {
+	name=$1 size=$2 keys=$3
+	shift 3
+	golden "$name" small.db "$size" "$keys" after.db "$@"
+}
+compare compare 100x30 ''
+compare compare-paths 100x30 'S'
+compare compare-ascii 80x24 'j' --ascii
+compare compare-kind 100x30 'c'
+
 # a version 1 recording: the system call tables have no time slices, so a
 # time range cannot apply to them and the Waits view says so
 if command -v sqlite3 >/dev/null 2>&1; then

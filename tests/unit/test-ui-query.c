@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "../../ui/model-compare.h"
 #include "../../ui/model-query.h"
 #include "../../ui/model.h"
 #include "../../ui/view.h"
@@ -387,6 +388,79 @@ static void test_filter_keys(void **state)
 	model_free(m);
 }
 
+/* Two recordings, hash 3x the work after; the comparison runs in the
+ * background and puts hash first, slower. */
+static void test_compare_model(void **state)
+{
+	struct dbenv *e = *state;
+	char *after = xasprintf("%s/after.db", e->dir);
+	const char *before_v[1], *after_v[1];
+	struct ui_opts opts = { .kind = KIND_CPU, .ascii = true };
+	struct ui_filter f = all_of(0, -1, -1);
+	struct fixture *fx = fixture_create(after);
+	struct ui_model *m;
+	struct mcompare c;
+	struct ui *ui;
+	char *err = NULL;
+	int64_t s;
+
+	for (s = 0; s < 40; s++) {
+		fixture_set_slice(e->fx, s);
+		fixture_set_slice(fx, s);
+		fixture_stack(e->fx, 1, 10, "main;hash");
+		fixture_stack(e->fx, 1, 10, "main;steady");
+		fixture_stack(fx, 1, 30, "main;hash");
+		fixture_stack(fx, 1, 10, "main;steady");
+	}
+	fixture_close(fx);
+	dbenv_close(e);
+	before_v[0] = e->db;
+	after_v[0] = after;
+	opts.before = before_v;
+	opts.nbefore = 1;
+	opts.after = after_v;
+	opts.nafter = 1;
+	if (ui_model_open(&opts, &m, &err))
+		fail_msg("%s", err);
+	assert_string_equal(m->path, after);
+	ui = ui_new(&opts, m, false);
+
+	mcompare_init(&c);
+	mcompare_start(&c, ui, &f);
+	mcompare_start(&c, ui, &f);	/* the first job is abandoned */
+	assert_true(mcompare_busy(&c));
+	assert_int_equal(ui->background, 2);	/* one for the view, one here */
+	mcompare_wait(&c, ui);
+	assert_false(mcompare_busy(&c));
+	assert_int_equal(ui->background, 1);
+	assert_null(c.error);
+	assert_non_null(c.result);
+	assert_string_equal(c.result->rows[0].name, "hash");
+	assert_int_equal(c.result->rows[0].verdict, DIFF_SLOWER);
+	assert_true(c.result->rows[0].delta_pct > 150);
+	assert_int_equal(c.result->total.verdict, DIFF_SLOWER);
+	mcompare_release(&c, ui);
+
+	/* the view: the same row first, with its glyph and verdict */
+	{
+		struct canvas cv;
+		struct strbuf sb = STRBUF_INIT;
+
+		canvas_init(&cv, 100, 30, false);
+		ui_draw(ui, &cv);
+		while (ui->background)
+			ui_draw(ui, &cv);
+		canvas_row_text(&cv, 4, &sb);
+		assert_non_null(strstr(sb.buf, "hash"));
+		assert_non_null(strstr(sb.buf, "+ slower"));
+		strbuf_release(&sb);
+		canvas_release(&cv);
+	}
+	ui_free(ui);
+	model_free(m);
+	free(after);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +470,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waits_model, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_source_model, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_keys, dbenv_setup, dbenv_teardown),
+		cmocka_unit_test_setup_teardown(test_compare_model, dbenv_setup, dbenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

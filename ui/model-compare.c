@@ -1,0 +1,301 @@
+/* model-compare.c - diff's model for the UI, computed in the background */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model-compare.h"
+#include "model.h"
+#include "profile.h"
+#include "store.h"
+
+struct mcompare_job {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	bool done, abandoned;
+	/* input: copies, the UI may go away first */
+	char **files[2];
+	size_t nfiles[2];
+	char *per;
+	struct ui_filter f;
+	/* output */
+	struct diff *d;
+	struct diff_result *r;
+	char *error;
+};
+
+static void job_free(struct mcompare_job *j)
+{
+	size_t i;
+	int s;
+
+	for (s = 0; s < 2; s++) {
+		for (i = 0; i < j->nfiles[s]; i++)
+			free(j->files[s][i]);
+		free(j->files[s]);
+	}
+	free(j->per);
+	diff_result_free(j->r);
+	diff_free(j->d);
+	free(j->error);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+/* --per as diff takes it: run, second, or N1,N2 (work per run of each
+ * side). Returns 0 or -EINVAL. */
+static int parse_per(const char *per, enum diff_unit *unit, double work[2])
+{
+	char *end;
+
+	work[0] = work[1] = 0;
+	if (!per) {
+		*unit = DIFF_PER_RUN;
+		return 1;	/* natural: decided from the recordings */
+	}
+	if (!strcmp(per, "run")) {
+		*unit = DIFF_PER_RUN;
+		return 0;
+	}
+	if (!strcmp(per, "second") || !strcmp(per, "s")) {
+		*unit = DIFF_PER_SECOND;
+		return 0;
+	}
+	*unit = DIFF_PER_WORK;
+	work[0] = strtod(per, &end);
+	if (end == per || *end != ',' || work[0] <= 0)
+		return -EINVAL;
+	per = end + 1;
+	work[1] = strtod(per, &end);
+	if (end == per || *end || work[1] <= 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Load every recording into j->d and compute; 0 or -errno with j->error. */
+static int compute(struct mcompare_job *j)
+{
+	struct diff_opts o = DIFF_OPTS_INIT;
+	double work[2];
+	bool natural;
+	size_t i;
+	int s, err;
+
+	err = parse_per(j->per, &o.unit, work);
+	if (err < 0) {
+		j->error = xasprintf("--per wants run, second or N1,N2, not '%s'", sanitized(j->per));
+		return err;
+	}
+	natural = err > 0;
+	o.stacks = true;
+	j->d = diff_new();
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < j->nfiles[s]; i++) {
+			struct profile_filter pf;
+			struct profile *p = NULL;
+			struct store *st;
+			char *meta;
+
+			err = store_open(j->files[s][i], &st, &j->error);
+			if (err)
+				return err;
+			meta = store_get_meta(st, "slice_ns");
+			model_profile_filter(&j->f, &pf);
+			model_range_slices(&j->f, int_or(meta, (int64_t)STORE_SLICE_NS), &pf);
+			free(meta);
+			err = profile_load(st, &pf, &p, &j->error);
+			if (!err)
+				err = diff_add_profile(j->d, (enum diff_side)s, st, p, work[s],
+						       &j->error);
+			if (!err)
+				err = diff_add_syscalls(j->d, st, &j->error);
+			if (!err && natural && diff_natural_unit(p) != DIFF_PER_RUN)
+				o.unit = DIFF_PER_SECOND;
+			profile_free(p);
+			store_free(st);
+			if (err)
+				return err;
+		}
+	return diff_compute(j->d, &o, &j->r, &j->error);
+}
+
+static void *job_main(void *arg)
+{
+	struct mcompare_job *j = arg;
+	bool abandoned;
+
+	compute(j);
+	pthread_mutex_lock(&j->lock);
+	j->done = true;
+	abandoned = j->abandoned;
+	pthread_mutex_unlock(&j->lock);
+	if (abandoned)
+		job_free(j);
+	return NULL;
+}
+
+void mcompare_init(struct mcompare *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+/* Let the running job go: it frees itself, or is freed here if done. */
+static void abandon(struct mcompare *m, struct ui *ui)
+{
+	struct mcompare_job *j = m->job;
+	bool done;
+
+	if (!j)
+		return;
+	m->job = NULL;
+	if (ui && ui->background > 0)
+		ui->background--;
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	j->abandoned = true;
+	pthread_mutex_unlock(&j->lock);
+	if (done) {
+		pthread_join(j->thread, NULL);
+		job_free(j);
+	} else {
+		pthread_detach(j->thread);
+	}
+}
+
+void mcompare_release(struct mcompare *m, struct ui *ui)
+{
+	abandon(m, ui);
+	diff_result_free(m->result);
+	diff_free(m->d);
+	free(m->error);
+	mcompare_init(m);
+}
+
+static char **copy_list(const char *const *v, size_t n)
+{
+	char **out = xcalloc(n ? n : 1, sizeof(*out));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = xstrdup(v[i]);
+	return out;
+}
+
+void mcompare_start(struct mcompare *m, struct ui *ui, const struct ui_filter *f)
+{
+	const struct ui_opts *o = ui->opts;
+	struct mcompare_job *j = xcalloc(1, sizeof(*j));
+
+	abandon(m, ui);
+	pthread_mutex_init(&j->lock, NULL);
+	j->files[0] = copy_list(o->before, o->nbefore);
+	j->nfiles[0] = o->nbefore;
+	j->files[1] = copy_list(o->after, o->nafter);
+	j->nfiles[1] = o->nafter;
+	j->per = o->per ? xstrdup(o->per) : NULL;
+	j->f = *f;
+	m->job_filter = *f;
+	if (pthread_create(&j->thread, NULL, job_main, j)) {
+		/* no thread: compute here, the screen waits */
+		compute(j);
+		j->done = true;
+		m->job = NULL;
+		diff_result_free(m->result);
+		diff_free(m->d);
+		free(m->error);
+		m->d = j->d;
+		m->result = j->r;
+		m->error = j->error;
+		m->filter = *f;
+		j->d = NULL;
+		j->r = NULL;
+		j->error = NULL;
+		job_free(j);
+		return;
+	}
+	m->job = j;
+	ui->background++;
+}
+
+bool mcompare_poll(struct mcompare *m, struct ui *ui)
+{
+	struct mcompare_job *j = m->job;
+	bool done;
+
+	if (!j)
+		return false;
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	if (!done)
+		return false;
+	pthread_join(j->thread, NULL);
+	m->job = NULL;
+	if (ui->background > 0)
+		ui->background--;
+	diff_result_free(m->result);
+	diff_free(m->d);
+	free(m->error);
+	m->d = j->d;
+	m->result = j->error ? NULL : j->r;
+	m->error = j->error;
+	if (j->error) {
+		diff_result_free(j->r);
+		diff_free(m->d);
+		m->d = NULL;
+	}
+	m->filter = j->f;
+	j->d = NULL;
+	j->r = NULL;
+	j->error = NULL;
+	job_free(j);
+	return true;
+}
+
+void mcompare_wait(struct mcompare *m, struct ui *ui)
+{
+	while (m->job && !mcompare_poll(m, ui)) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+bool mcompare_busy(const struct mcompare *m)
+{
+	return m->job != NULL;
+}
+
+const char *mcompare_mark(const struct canvas *c, enum diff_verdict v)
+{
+	switch (v) {
+	case DIFF_SLOWER:
+	case DIFF_NEW:
+		return canvas_glyph(c, UI_GLYPH_UP);
+	case DIFF_FASTER:
+	case DIFF_GONE:
+		return canvas_glyph(c, UI_GLYPH_DOWN);
+	case DIFF_SAME:
+		return "=";
+	default:
+		return "?";
+	}
+}
+
+enum ui_role mcompare_role(enum diff_verdict v)
+{
+	switch (v) {
+	case DIFF_SLOWER:
+	case DIFF_NEW:
+		return UI_ROLE_SLOWER;
+	case DIFF_FASTER:
+	case DIFF_GONE:
+		return UI_ROLE_FASTER;
+	case DIFF_SAME:
+		return UI_ROLE_NORMAL;
+	default:
+		return UI_ROLE_DIM;
+	}
+}
