@@ -919,30 +919,7 @@ static void print_json(const struct diff_cmd *c, const struct diff_result *res,
 /* Sanitized text, XML-escaped: safe in attributes and element content. */
 static void xml_text(const char *s)
 {
-	char buf[8192];
-	const char *p;
-
-	for (p = sanitize(buf, sizeof(buf), s); *p; p++) {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", stdout);
-			break;
-		case '<':
-			fputs("&lt;", stdout);
-			break;
-		case '>':
-			fputs("&gt;", stdout);
-			break;
-		case '"':
-			fputs("&quot;", stdout);
-			break;
-		case '\'':
-			fputs("&apos;", stdout);
-			break;
-		default:
-			putchar(*p);
-		}
-	}
+	xml_write_text(stdout, s);
 }
 
 /* The gate of a JUnit failure: --fail-on-regression, else any slower verdict. */

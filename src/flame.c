@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "flame.h"
+#include "json.h"
 #include "util.h"
 
 /* ---- strings ---------------------------------------------------------- */
@@ -411,40 +412,6 @@ static struct rgb diff_color(const struct flame_box *b)
 
 /* ---- text ------------------------------------------------------------- */
 
-/* Write s escaped for XML text and attributes. */
-static void xml_puts(FILE *out, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&apos;", out);
-			break;
-		default:
-			putc(*s, out);
-		}
-	}
-}
-
-/* Sanitized (no control characters, valid UTF-8) then XML-escaped. */
-static void xml_text(FILE *out, const char *s)
-{
-	char buf[4096];
-
-	xml_puts(out, sanitize(buf, sizeof(buf), s));
-}
-
 /* "1,234,567" into buf. */
 static const char *group_digits(uint64_t v, char *buf, size_t size)
 {
@@ -496,7 +463,7 @@ static void write_fitted_name(FILE *out, const char *name, double w)
 	for (i = 0; s[i]; i++)
 		n += ((unsigned char)s[i] & 0xc0) != 0x80;
 	if (n <= fit) {
-		xml_puts(out, s);
+		xml_write_text(out, s);
 		return;
 	}
 	/* keep fit - 2 code points */
@@ -505,7 +472,7 @@ static void write_fitted_name(FILE *out, const char *name, double w)
 			break;
 	}
 	buf[i] = '\0';
-	xml_puts(out, buf);
+	xml_write_text(out, buf);
 	fputs("..", out);
 }
 
@@ -515,16 +482,16 @@ static void write_tooltip(FILE *out, const struct flame_box *b, double total, co
 	double pct = total > 0 ? 100 * b->value[FLAME_NOW] / total : 0;
 
 	fputs("<title>", out);
-	xml_text(out, b->name);
+	xml_write_text(out, b->name);
 	if (b->cls != FLAME_ROOT) {
 		fputs("\nmodule: ", out);
-		xml_text(out, *b->module ? b->module : "unknown");
+		xml_write_text(out, *b->module ? b->module : "unknown");
 		if (b->is_inline)
 			fputs(" (inlined)", out);
 	}
 	if (b->source) {
 		fputs("\nsource: ", out);
-		xml_text(out, b->source);
+		xml_write_text(out, b->source);
 	}
 	fputc('\n', out);
 	write_value(out, b->value[FLAME_NOW], unit);
@@ -788,11 +755,11 @@ int flame_write_svg(const struct flame *f, const struct flame_opts *o, FILE *out
 	fprintf(out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" "
 		"fill=\"url(#background)\"/>\n", width, height);
 	fprintf(out, "<text id=\"title\" x=\"%d\" y=\"24\">", width / 2);
-	xml_text(out, title);
+	xml_write_text(out, title);
 	fputs("</text>\n", out);
 	fprintf(out, "<text id=\"subtitle\" x=\"%d\" y=\"44\">", width / 2);
 	if (o->subtitle)
-		xml_text(out, o->subtitle);
+		xml_write_text(out, o->subtitle);
 	fputs("</text>\n", out);
 	write_legend(out, o, 66);
 	fputs("<text id=\"unzoom\" class=\"button hide\" x=\"10\" y=\"24\">Reset Zoom</text>\n", out);

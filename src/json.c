@@ -1,4 +1,5 @@
-/* json.c - a small streaming JSON writer (escaping rules in json.h) */
+/* json.c - a small streaming JSON writer, and the XML text escaper
+ * (escaping rules in json.h) */
 #include "config.h"
 
 #include <inttypes.h>
@@ -35,6 +36,40 @@ void json_write_string(FILE *f, const char *str)
 		}
 	}
 	putc('"', f);
+}
+
+void xml_write_text(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (*s < 0x20 || *s == 0x7f || !n) {
+			fprintf(f, "\\x%02x", *s++);	/* as sanitize() shows it */
+			continue;
+		}
+		switch (*s) {
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&apos;", f);
+			break;
+		default:
+			fwrite(s, 1, n, f);
+		}
+		s += n;
+	}
 }
 
 static void indent(struct json *j)

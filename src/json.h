@@ -1,4 +1,5 @@
-/* json.h - a small streaming JSON writer for machine-readable output
+/* json.h - a small streaming JSON writer for machine-readable output, and
+ * the XML text escaper
  *
  * Writes pretty-printed JSON (two-space indent, one member per line) to a
  * FILE. Strings are escaped so that the output is valid JSON whatever bytes
@@ -44,5 +45,14 @@ void json_null(struct json *j, const char *key);
 
 /* Write s as a quoted, escaped JSON string (no key, no separator). */
 void json_write_string(FILE *f, const char *s);
+
+/*
+ * The one XML escaper (SVG, JUnit): writes s safe for element content and
+ * attribute values alike. Control characters (C0, DEL, C1) and bytes that
+ * are not UTF-8 become the text "\xNN", as sanitize() shows them (XML 1.0
+ * cannot carry most of them even as character references); & < > " ' become
+ * entities. s == NULL writes nothing.
+ */
+void xml_write_text(FILE *f, const char *s);
 
 #endif

@@ -1148,18 +1148,24 @@ size_t profile_callees(const struct profile *p, int func, struct profile_edge **
 	return edges(p, func, false, out);
 }
 
-/* Append a frame name for folded output: ';' and controls become '_'. */
+/* Append a frame name for folded output: ';', controls (C0, DEL, C1) and
+ * bytes that are not UTF-8 become '_', so a line is one stack whatever the
+ * target named its code, and a terminal shown it runs no escape. */
 static void fold_name(struct strbuf *sb, const struct profile *p, const struct profile_cnode *c)
 {
 	const struct profile_func *f = &p->funcs[c->func];
 	size_t start = sb->len, i;
 
 	strbuf_adds(sb, f->name);
-	for (i = start; i < sb->len; i++) {
-		unsigned char ch = sb->buf[i];
+	for (i = start; i < sb->len;) {
+		unsigned char *ch = (unsigned char *)sb->buf + i;
+		size_t n = utf8_len(ch);
 
-		if (ch == ';' || ch < 0x20 || ch == 0x7f)
-			sb->buf[i] = '_';
+		if (*ch == ';' || *ch < 0x20 || *ch == 0x7f || !n) {
+			*ch = '_';
+			n = 1;
+		}
+		i += n;
 	}
 	if (c->is_inline)
 		strbuf_adds(sb, "_[i]");

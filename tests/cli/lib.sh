@@ -134,3 +134,12 @@ check_split() {
 	within "$b" 30 5 || fail "leaf_30 self $b% is not within 5 points of 30%"
 	within "$c" 10 5 || fail "leaf_10 self $c% is not within 5 points of 10%"
 }
+
+# no_raw_controls FILE WHAT: fails if FILE holds a raw ESC (0x1b) or CSI
+# (0x9b, alone or as the second byte of U+009B): text from the target that
+# reached an output without being escaped
+no_raw_controls() {
+	if LC_ALL=C grep -q "$(printf '[\033\233]')" "$1"; then
+		fail "$2: a raw escape character leaked: $(LC_ALL=C grep -a -m1 "$(printf '[\033\233]')" "$1" | od -c | head -3)"
+	fi
+}

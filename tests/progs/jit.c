@@ -7,7 +7,10 @@
  * "ADDR SIZE jitted_hot_loop" to /tmp/perf-PID.map, calls the code until
  * SECONDS (default 2) of wall time passed, removes the map file and exits.
  * With "nomap" it writes no map and prints "ready ADDR SIZE" instead, for
- * tests that plant maps of their own.
+ * tests that plant maps of their own. With "hostile" the code is named
+ * HOSTILE_NAME below and the thread HOSTILE_THREAD: markup, a ';' (a folded
+ * stack separator) and terminal escapes (C0 ESC and C1 CSI, both as the raw
+ * byte 0x9b and as U+009B), for the sanitizing tests.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +29,9 @@ static const unsigned char loop_code[] = {
 	0x75, 0xfb,			/* jnz -5 */
 	0xc3,				/* ret */
 };
+
+#define HOSTILE_NAME "</text><script>alert(1)</script>;semi\033[2J\x9b" "1m\xc2\x9b" "2m"
+#define HOSTILE_THREAD "\033[31mred\x9b" "1m"
 
 static double now(void)
 {
@@ -64,7 +71,10 @@ int main(int argc, char **argv)
 		perror(path);
 		return 1;
 	}
-	fprintf(f, "%lx %zx jitted_hot_loop\n", (unsigned long)(uintptr_t)code, sizeof(loop_code));
+	if (argc > 2 && !strcmp(argv[2], "hostile"))
+		prctl(PR_SET_NAME, HOSTILE_THREAD, 0, 0, 0);
+	fprintf(f, "%lx %zx %s\n", (unsigned long)(uintptr_t)code, sizeof(loop_code),
+		argc > 2 && !strcmp(argv[2], "hostile") ? HOSTILE_NAME : "jitted_hot_loop");
 	fclose(f);
 	printf("ready\n");
 	fflush(stdout);

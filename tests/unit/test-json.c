@@ -1,4 +1,4 @@
-/* test-json.c - the JSON writer: layout and string escaping */
+/* test-json.c - the JSON writer: layout and string escaping; the XML escaper */
 #include "config.h"
 
 #include <math.h>
@@ -63,6 +63,29 @@ static void test_escape_utf8(void **state UNUSED)
 	expect_escaped("\xe2\x9c" "x", "\"\\ufffd\\ufffdx\"");
 }
 
+/* xml_write_text(s) compared with out */
+static void expect_xml(const char *in, const char *out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	xml_write_text(f, in);
+	fclose(f);
+	assert_string_equal(buf, out);
+	free(buf);
+}
+
+static void test_xml(void **state UNUSED)
+{
+	expect_xml("</text><script>alert(1)</script>", "&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;");
+	expect_xml("a&b \"q\" 'a'", "a&amp;b &quot;q&quot; &apos;a&apos;");
+	expect_xml("\033[31m\x9b\xc2\x9b\n", "\\x1b[31m\\x9b\\xc2\\x9b\\x0a");
+	expect_xml("caf\xc3\xa9 \xe2\x86\x92", "caf\xc3\xa9 \xe2\x86\x92");
+	expect_xml(NULL, "");
+}
+
 static void test_document(void **state UNUSED)
 {
 	char *buf = NULL;
@@ -121,6 +144,7 @@ int main(void)
 		cmocka_unit_test(test_escape_controls),
 		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_document),
+		cmocka_unit_test(test_xml),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
