@@ -25,6 +25,8 @@ struct space {
 	Dwfl *dwfl;
 	bool dirty;		/* maps changed since dwfl was built */
 	uint64_t proc_read_ns;	/* last /proc/PID/maps read */
+	char *exe;		/* /proc/PID/exe's target, read once per exec */
+	bool exe_read;
 };
 
 struct spaces {
@@ -94,9 +96,17 @@ static void space_clear_maps(struct space *s)
 	s->dirty = true;
 }
 
+static void space_forget_exe(struct space *s)
+{
+	free(s->exe);
+	s->exe = NULL;
+	s->exe_read = false;
+}
+
 static void space_free(struct space *s)
 {
 	space_clear_maps(s);
+	space_forget_exe(s);
 	free(s->maps);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
@@ -243,6 +253,25 @@ struct space_map *space_find_map(struct space *s, uint64_t addr)
 	return NULL;
 }
 
+const char *space_exe(struct space *s)
+{
+	char link[64], buf[4096];
+	ssize_t n;
+
+	if (s->exe_read || !s->alive)
+		return s->exe;
+	s->exe_read = true;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)s->pid);
+	n = readlink(link, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+		buf[n - 10] = '\0';
+	s->exe = xstrdup(buf);
+	return s->exe;
+}
+
 void spaces_fork(struct spaces *sp, pid_t child, pid_t parent)
 {
 	struct space *p = spaces_get(sp, parent, false), *c;
@@ -255,6 +284,7 @@ void spaces_fork(struct spaces *sp, pid_t child, pid_t parent)
 	c->alive = true;	/* the pid may be reused */
 	c->dead_since = 0;
 	c->proc_read_ns = 0;
+	space_forget_exe(c);
 	for (i = 0; i < p->nmaps; i++) {
 		struct space_map m = p->maps[i];
 
@@ -270,6 +300,7 @@ void spaces_exec(struct spaces *sp, pid_t pid)
 	if (s) {
 		space_clear_maps(s);
 		s->proc_read_ns = 0;
+		space_forget_exe(s);
 	}
 }
 
@@ -294,6 +325,7 @@ void spaces_gc(struct spaces *sp, uint64_t grace_ns)
 		if (s->alive || !s->dead_since || now - s->dead_since < grace_ns)
 			continue;
 		space_clear_maps(s);
+		space_forget_exe(s);
 		if (s->dwfl)
 			dwfl_end(s->dwfl);
 		s->dwfl = NULL;

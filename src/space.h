@@ -62,6 +62,10 @@ void space_add_map(struct space *s, uint64_t start, uint64_t len, uint64_t pgoff
 int space_load_proc_maps(struct space *s);
 /* The mapping holding addr, or NULL. */
 struct space_map *space_find_map(struct space *s, uint64_t addr);
+/* The path of the process's executable (/proc/PID/exe, without
+ * " (deleted)"), read once after each exec while the process lives; NULL
+ * if unknown. */
+const char *space_exe(struct space *s);
 /* The process's Dwfl with every file mapping reported and thread state
  * attached for unwinding (see unwind.c); NULL if nothing is mapped yet. */
 Dwfl *space_dwfl(struct space *s);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,9 +94,59 @@ static const char *module_kind(const struct space_map *m)
 	}
 }
 
-static int64_t map_module_id(struct symbolizer *sy, struct space_map *m, Dwfl_Module *mod)
+/* DT_SONAME of the module's file (malloc'd, or NULL) and whether the file
+ * is an executable rather than a library: ET_EXEC, a PIE (DF_1_PIE), or an
+ * ET_DYN with an interpreter and no soname (PIEs of older linkers; libc.so.6
+ * has an interpreter too, and a soname). */
+static char *elf_soname(Dwfl_Module *mod, bool *executable)
 {
-	char hex[41] = "";
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	char *soname = NULL;
+	bool pie = false, interp = false;
+	size_t i, n;
+
+	*executable = false;
+	if (!elf || !gelf_getehdr(elf, &eh))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *str;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE))
+				pie = true;
+			if (dyn.d_tag == DT_SONAME && !soname &&
+			    (str = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val)))
+				soname = xstrdup(str);
+		}
+	}
+	if (!elf_getphdrnum(elf, &n))
+		for (i = 0; i < n; i++) {
+			GElf_Phdr ph;
+
+			if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_INTERP)
+				interp = true;
+		}
+	*executable = eh.e_type == ET_EXEC || pie || (interp && !soname);
+	return soname;
+}
+
+static int64_t map_module_id(struct symbolizer *sy, struct space *s, struct space_map *m,
+			     Dwfl_Module *mod)
+{
+	char hex[41] = "", *soname = NULL;
+	const char *exe;
+	bool executable = false;
 
 	if (m->module_id)
 		return m->module_id;
@@ -110,6 +161,15 @@ static int64_t map_module_id(struct symbolizer *sy, struct space_map *m, Dwfl_Mo
 			sprintf(hex + 2 * i, "%02x", bits[i]);
 	}
 	m->module_id = stacktree_module(sy->tree, m->path, hex, module_kind(m));
+	if (m->kind == SMAP_FILE && mod) {
+		/* main: the file /proc/PID/exe names, or when that cannot be
+		 * read (the process is gone), an executable by its ELF */
+		soname = elf_soname(mod, &executable);
+		exe = space_exe(s);
+		stacktree_module_info(sy->tree, m->module_id, soname,
+				      exe ? !strcmp(exe, m->path) : executable);
+		free(soname);
+	}
 	return m->module_id;
 }
 
@@ -181,7 +241,7 @@ int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t
 		}
 		if (m) {
 			snprintf(name, sizeof(name), "[anon]+0x%" PRIx64, pc - m->start);
-			module_id = map_module_id(sy, m, NULL);
+			module_id = map_module_id(sy, s, m, NULL);
 		} else {
 			snprintf(name, sizeof(name), "[unknown]+0x%" PRIx64, pc);
 			module_id = stacktree_module(sy->tree, "[unknown]", NULL, "anon");
@@ -193,7 +253,7 @@ int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t
 	dwfl = space_dwfl(s);
 	if (dwfl)
 		mod = dwfl_addrmodule(dwfl, pc);
-	module_id = map_module_id(sy, m, mod);
+	module_id = map_module_id(sy, s, m, mod);
 	key[0] = (uint64_t)module_id;
 	key[1] = pc - m->start + m->pgoff;
 	if (hashmap_get(&sy->cache, key, sizeof(key), &val)) {

@@ -34,6 +34,7 @@ CLI_TESTS = \
 	tests/cli/t1170-record-lld.sh \
 	tests/cli/t1171-record-gold.sh \
 	tests/cli/t1172-record-mold.sh \
+	tests/cli/t1183-record-modules.sh \
 	tests/cli/t1182-record-stripped.sh \
 	tests/cli/t1181-record-rust.sh \
 	tests/cli/t1180-record-cxx.sh \
