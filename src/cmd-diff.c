@@ -441,21 +441,27 @@ static char *program_of(const struct profile *p)
 
 /*
  * Renamed builds of one program (./v1 and ./v2) pair their main executables;
- * they are different programs when fewer than half of the functions of
- * the main executables with self time have it on both sides.
+ * they are different programs when less than half of the self samples of
+ * the main executables (both sides together) are in functions found on
+ * both sides (with self time on both, or on the stacks of both). Samples,
+ * not functions: a few stray samples in PLT stubs ("v1+0x1020") or in a new
+ * helper do not make two builds of one program different programs.
  */
 static bool programs_differ(const struct diff_result *res, const char *a, const char *b)
 {
 	char *both = xasprintf("%s->%s", a, b);
-	size_t i, common = 0, all = 0;
+	uint64_t common = 0, all = 0;
+	size_t i;
 
 	for (i = 0; i < res->nrows; i++) {
 		const struct diff_row *r = &res->rows[i];
+		uint64_t n = r->samples_before + r->samples_after;
 
 		if (strcmp(r->module, a) && strcmp(r->module, b) && strcmp(r->module, both))
 			continue;
-		all++;
-		common += (r->samples_before && r->samples_after) || r->by_total;
+		all += n;
+		if ((r->samples_before && r->samples_after) || r->by_total)
+			common += n;
 	}
 	free(both);
 	return common * 2 < all || !all;
