@@ -22,7 +22,7 @@ sleep 0.1
 assert_running "$spin"
 pass "a stopped process stays stopped"
 
-bg "$TESTPROGS/blocker" vfork 4
+bg "$TESTPROGS/blocker" vfork 8
 vf=$BG
 sleep 0.3
 [ "$(proc_state "$vf")" = D ] || echo "note: the vfork parent is $(proc_state "$vf"), not D"
