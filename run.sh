@@ -104,10 +104,13 @@ test_suite() {
 	skipped=0
 	for dir in build build-asan; do
 		say "make check in $dir"
-		make -C "$dir" -j1 check >"$dir/check.out" 2>&1 || true
+		rm -f "$dir/test-suite.log"
+		# each test's result as it finishes (the whole output in check.out)
+		make -C "$dir" -j1 check 2>&1 | tee "$dir/check.out" |
+			grep --line-buffered -E '^(PASS|FAIL|ERROR|SKIP|XPASS|XFAIL):' |
+			sed -u "s|^|  [$dir] |" || true
 		# automake's summary: "# PASS:  N" "# FAIL:  N" "# ERROR: N" "# SKIP: N"
 		log="$dir/test-suite.log"
-		grep -E '^(FAIL|ERROR|SKIP):' "$dir/check.out" | sed "s|^|  [$dir] |" >&2 || true
 		p=$(sed -n 's/^# PASS: *//p' "$log" | head -1)
 		f=$(sed -n 's/^# FAIL: *//p' "$log" | head -1)
 		e=$(sed -n 's/^# ERROR: *//p' "$log" | head -1)

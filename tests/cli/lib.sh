@@ -143,3 +143,47 @@ no_raw_controls() {
 		fail "$2: a raw escape character leaked: $(LC_ALL=C grep -a -m1 "$(printf '[\033\233]')" "$1" | od -c | head -3)"
 	fi
 }
+
+# expect CODE PATTERN ARGS...: hotstack ARGS exits CODE, its stderr matches
+# the extended regex PATTERN and is at most 2 lines (the error, and for a
+# usage error where the help is)
+expect() {
+	code=$1
+	pattern=$2
+	shift 2
+	hs "$@"
+	[ "$RC" -eq "$code" ] || fail "'hotstack $*' exited $RC, expected $code; stderr: $(cat "$T/err")"
+	grep -Eq -e "$pattern" "$T/err" || fail "'hotstack $*': stderr does not match '$pattern': $(cat "$T/err")"
+	[ "$(grep -c . "$T/err")" -le 2 ] || fail "'hotstack $*' printed $(grep -c . "$T/err") lines of error"
+	echo "ok: hotstack $* -> $RC: $(head -1 "$T/err")"
+}
+
+# as_nobody ARGS...: hotstack ARGS run as user nobody, from a copy of the
+# binary in a directory nobody owns (its working directory: relative paths
+# land there); sets RC, $T/out and $T/err
+as_nobody() {
+	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	nobody_dir=$(mktemp -d /tmp/hotstack-nobody.XXXXXX)
+	cp "$HOTSTACK" "$nobody_dir/hotstack"
+	chmod 755 "$nobody_dir" "$nobody_dir/hotstack"
+	chown nobody "$nobody_dir"
+	RC=0
+	(cd "$nobody_dir" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		./hotstack "$@") >"$T/out" 2>"$T/err" || RC=$?
+	rm -rf "$nobody_dir"
+}
+
+# bg_child NAME COMMAND: runs the shell COMMAND in the background (for its
+# redirections) and waits up to 5 s for its child process NAME; sets BG (the
+# shell) and CHILD (the process to profile)
+bg_child() {
+	bg sh -c "$2"
+	CHILD=""
+	i=0
+	while [ -z "$CHILD" ]; do
+		CHILD=$(pgrep -P "$BG" -x "$1" || true)
+		i=$((i + 1))
+		[ $i -gt 250 ] && fail "$1 did not start"
+		sleep 0.02
+	done
+}

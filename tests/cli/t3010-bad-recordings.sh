@@ -1,6 +1,6 @@
 #!/bin/sh
-# report refuses a corrupt recording and one from a newer hotstack with a
-# clear message; a truncated recording does not crash it
+# report refuses a corrupt recording, a truncated one and one from a newer
+# hotstack with a clear message and exit 2
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -27,9 +27,16 @@ grep -Eq "corrupt|malformed|not a (SQLite database|hotstack recording)" "$T/err"
 	fail "no clear message for a corrupt file: $(cat "$T/err")"
 echo "corrupt: $(cat "$T/err")"
 
-# truncated to half
-head -c $((size / 2)) "$T/good.db" >"$T/trunc.db"
-hs report "$T/trunc.db"
-[ "$RC" -eq 2 ] || [ "$RC" -eq 0 ] || fail "report of a truncated recording exited $RC (crash?)"
-[ "$RC" -eq 2 ] && echo "truncated: $(cat "$T/err")"
+# truncated (a copy cut short, a disk that filled): refused with exit 2 and
+# one line, at every cut: a header only, one page, half, all but one page
+for cut in 100 4096 $((size / 2)) $((size - 4096)); do
+	head -c "$cut" "$T/good.db" >"$T/trunc.db"
+	hs report "$T/trunc.db"
+	[ "$RC" -eq 2 ] || fail "report of a recording cut to $cut of $size bytes exited $RC, expected 2"
+	grep -Eq "corrupt|malformed|truncated|not a (SQLite database|hotstack recording)" "$T/err" &&
+		[ "$(grep -c . "$T/err")" -eq 1 ] ||
+		fail "cut to $cut bytes: no one-line message: $(cat "$T/err")"
+	[ ! -s "$T/out" ] || fail "cut to $cut bytes: a report was printed from a truncated file"
+	echo "truncated to $cut: $(cat "$T/err")"
+done
 pass "bad recordings refused"

@@ -95,16 +95,27 @@ hs import in.folded -o adir
 [ "$RC" -eq 2 ] || fail "output to a directory exited $RC"
 pass "bad input refused with its line number, nothing left behind"
 
-# killed in the middle: no output and no temporary file
-awk 'BEGIN { for (i = 0; i < 300000; i++) printf "main;f%d;g;h %d\n", i % 50000, i % 7 + 1 }' >big.folded
-"$HOTSTACK" import big.folded -o killed.db 2>/dev/null &
+# killed in the middle: no output and no temporary file. The input is a
+# pipe that stays open, so the import cannot finish before the signal: it
+# has created its temporary, read some lines, and waits for more.
+awk 'BEGIN { for (i = 0; i < 3000; i++) printf "main;f%d;g;h %d\n", i % 500, i % 7 + 1 }' >big.folded
+mkfifo in.fifo
+"$HOTSTACK" import in.fifo -o killed.db 2>killed.err &
 pid=$!
-sleep 0.2
-kill -TERM "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-if [ -e killed.db ]; then
-	echo "note: the import finished before the signal"
-else
-	ls | grep -q 'killed.db' && fail "files left after SIGTERM: $(ls | grep killed)"
-	pass "SIGTERM leaves nothing behind"
-fi
+PIDS_TO_KILL="$PIDS_TO_KILL $pid"
+exec 3>in.fifo
+cat big.folded >&3
+i=0
+until ls | grep -q '^killed\.db\.tmp'; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && fail "import made no temporary file: $(ls)"
+	sleep 0.05
+done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+exec 3>&-
+[ "$rc" -eq 143 ] || fail "import exited $rc on SIGTERM, expected death by the signal (143)"
+[ -e killed.db ] && fail "SIGTERM left killed.db: a partial recording"
+ls | grep -q 'killed.db' && fail "files left after SIGTERM: $(ls | grep killed)"
+pass "SIGTERM leaves nothing behind"

@@ -5,14 +5,8 @@
 need_root
 
 "$SAMPLES/threads" 0.3 8 >"$T/alone" || fail "threads failed alone"
-bg sh -c "'$SAMPLES/threads' 20 8 >'$T/traced'"
-target=""
-i=0
-while [ -z "$target" ]; do
-	target=$(pgrep -P "$BG" -x threads || true)
-	i=$((i + 1)); [ $i -gt 100 ] && fail "threads did not start"
-	sleep 0.02
-done
+bg_child threads "'$SAMPLES/threads' 20 8 >'$T/traced'"
+target=$CHILD
 sleep 0.2
 hs stacks "$target" --repeat 200 -v
 [ "$RC" -eq 0 ] || fail "200 snapshots: exit $RC: $(tail -3 "$T/err")"
@@ -21,6 +15,9 @@ assert_running "$target"
 held=$(sed -n 's/.*per thread, held stopped: .*max \([0-9.]*\) \(s\|ms\|us\).*/\1 \2/p' "$T/err")
 med=$(sed -n 's/.*per thread, interrupt to resume: median \([0-9.]*\) \(s\|ms\|us\),.*/\1 \2/p' "$T/err")
 to_us() { awk -v v="$1" -v u="$2" 'BEGIN { m = u == "s" ? 1e6 : u == "ms" ? 1e3 : 1; print v * m }'; }
+# the summary lines must be there: a missing one is a failure, not 0 us
+[ -n "$held" ] || fail "no 'held stopped' summary line: $(cat "$T/err")"
+[ -n "$med" ] || fail "no 'interrupt to resume' summary line: $(cat "$T/err")"
 held_us=$(to_us $held)
 med_us=$(to_us $med)
 echo "held stopped at most $held_us us; interrupt to resume median $med_us us"
