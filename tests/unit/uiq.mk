@@ -36,6 +36,6 @@ tests_ui_mkuiq_SOURCES = tests/ui/mkuiq.c
 tests_ui_mkuiq_LDADD = $(HS_LIBS)
 
 # golden screens of the Waits, Threads, Timeline and Source views
-UIQ_CLI_TESTS = tests/cli/t8050-ui-views-golden.sh
+UIQ_CLI_TESTS = tests/cli/t8050-ui-views-golden.sh tests/cli/t8060-ui-compare-pair.sh
 TESTS += $(UIQ_CLI_TESTS)
 EXTRA_DIST += $(UIQ_CLI_TESTS) tests/ui/src
