@@ -41,26 +41,41 @@ static void die_origin(Dwarf_Die *die, Dwarf_Die *out)
 }
 
 /* "ns::Acc::" for a DIE declared in class Acc of namespace ns: the
- * namespaces, classes, structures and unions around it, outermost first */
-static void scope_prefix(Dwarf_Die *die, struct strbuf *sb)
+ * namespaces, classes, structures and unions around it, outermost first.
+ * Finding them walks the CU, so each DIE's prefix is kept in the space's
+ * memo. */
+static void scope_prefix(struct space *s, Dwarf_Die *die, struct strbuf *sb)
 {
 	Dwarf_Die origin, *scopes = NULL;
+	struct strbuf prefix = STRBUF_INIT;
+	const char *memo;
 	int n, i;
 
 	die_origin(die, &origin);
-	n = dwarf_getscopes_die(&origin, &scopes);
-	for (i = n - 1; i > 0; i--) {
-		int tag = dwarf_tag(&scopes[i]);
-		const char *name;
+	memo = space_memo_get(s, &origin.addr, sizeof(origin.addr));
+	if (!memo) {
+		strbuf_add(&prefix, "", 0);
+		n = dwarf_getscopes_die(&origin, &scopes);
+		for (i = n - 1; i > 0; i--) {
+			int tag = dwarf_tag(&scopes[i]);
+			const char *name;
 
-		if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
-		    tag != DW_TAG_structure_type && tag != DW_TAG_union_type)
-			continue;
-		name = dwarf_diename(&scopes[i]);
-		strbuf_adds(sb, name ? name : "(anonymous namespace)");
-		strbuf_adds(sb, "::");
+			/* a function around a local class: "use::L::h" */
+			if (tag != DW_TAG_namespace && tag != DW_TAG_class_type &&
+			    tag != DW_TAG_structure_type && tag != DW_TAG_union_type &&
+			    tag != DW_TAG_subprogram)
+				continue;
+			name = dwarf_diename(&scopes[i]);
+			if (!name)
+				name = tag == DW_TAG_namespace ? "(anonymous namespace)"
+							       : "{unnamed type}";
+			strbuf_adds(&prefix, name);
+			strbuf_adds(&prefix, "::");
+		}
+		free(scopes);
+		memo = space_memo_put(s, &origin.addr, sizeof(origin.addr), prefix.buf);
 	}
-	free(scopes);
+	strbuf_adds(sb, memo);
 }
 
 /*
@@ -71,7 +86,7 @@ static void scope_prefix(Dwarf_Die *die, struct strbuf *sb)
  * names are qualified from the DIE's enclosing scopes (a walk of the CU,
  * so not done for C, where there are none).
  */
-static char *die_function(Dwarf_Die *cudie, Dwarf_Die *die, char **linkage)
+static char *die_function(struct space *s, Dwarf_Die *cudie, Dwarf_Die *die, char **linkage)
 {
 	Dwarf_Attribute attr;
 	const char *ln, *name;
@@ -94,7 +109,7 @@ static char *die_function(Dwarf_Die *cudie, Dwarf_Die *die, char **linkage)
 	if (lang == DW_LANG_C_plus_plus || lang == DW_LANG_C_plus_plus_03 ||
 	    lang == DW_LANG_C_plus_plus_11 || lang == DW_LANG_C_plus_plus_14 ||
 	    lang == DW_LANG_Rust)
-		scope_prefix(die, &sb);
+		scope_prefix(s, die, &sb);
 	strbuf_adds(&sb, name);
 	return sb.buf;
 }
@@ -451,7 +466,7 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
-		iname = die_function(cudie, &scopes[i], &linkage);
+		iname = die_function(s, cudie, &scopes[i], &linkage);
 		set(&out[n++], iname ? iname : xstrdup("[inlined]"), linkage, m->path, file, line,
 		    true, 0, false);
 		file = call_file(cudie, &scopes[i]);
@@ -469,7 +484,7 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 	} else {
 		for (i = 0; i < nscopes && !name; i++)
 			if (dwarf_tag(&scopes[i]) == DW_TAG_subprogram)
-				name = die_function(cudie, &scopes[i], &linkage);
+				name = die_function(s, cudie, &scopes[i], &linkage);
 		off = file_off;
 		if (!name && fde) {
 			/* every address of an unnamed function: one name */

@@ -27,6 +27,11 @@ struct space {
 	uint64_t proc_read_ns;	/* last /proc/PID/maps read */
 	char *exe;		/* /proc/PID/exe's target, read once per exec */
 	bool exe_read;
+	/* space_memo_*(): strings about the current dwfl; memo maps a key
+	 * to an index into memo_strs */
+	struct hashmap memo;
+	char **memo_strs;
+	size_t nmemo, memo_cap;
 };
 
 struct spaces {
@@ -103,10 +108,23 @@ static void space_forget_exe(struct space *s)
 	s->exe_read = false;
 }
 
+static void space_clear_memo(struct space *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmemo; i++)
+		free(s->memo_strs[i]);
+	s->nmemo = 0;
+	hashmap_clear(&s->memo);
+}
+
 static void space_free(struct space *s)
 {
 	space_clear_maps(s);
 	space_forget_exe(s);
+	space_clear_memo(s);
+	free(s->memo_strs);
+	hashmap_release(&s->memo);
 	free(s->maps);
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
@@ -141,6 +159,7 @@ struct space *spaces_get(struct spaces *sp, pid_t pid, bool create)
 	s->owner = sp;
 	s->pid = pid;
 	s->alive = true;
+	hashmap_init(&s->memo);
 	xgrow(&sp->v, &sp->cap, sp->n + 1, sizeof(*sp->v));
 	sp->v[sp->n++] = s;
 	return s;
@@ -326,6 +345,7 @@ void spaces_gc(struct spaces *sp, uint64_t grace_ns)
 			continue;
 		space_clear_maps(s);
 		space_forget_exe(s);
+		space_clear_memo(s);
 		if (s->dwfl)
 			dwfl_end(s->dwfl);
 		s->dwfl = NULL;
@@ -455,6 +475,7 @@ Dwfl *space_dwfl(struct space *s)
 		return s->dwfl;
 	if (s->dwfl)
 		dwfl_end(s->dwfl);
+	space_clear_memo(s);
 	s->dwfl = dwfl_begin(&dwfl_callbacks);
 	s->dirty = false;
 	if (!s->dwfl)
@@ -469,4 +490,19 @@ Dwfl *space_dwfl(struct space *s)
 		s->dwfl = NULL;
 	}
 	return s->dwfl;
+}
+
+const char *space_memo_get(struct space *s, const void *key, size_t len)
+{
+	uint64_t idx;
+
+	return hashmap_get(&s->memo, key, len, &idx) ? s->memo_strs[idx] : NULL;
+}
+
+const char *space_memo_put(struct space *s, const void *key, size_t len, char *value)
+{
+	xgrow(&s->memo_strs, &s->memo_cap, s->nmemo + 1, sizeof(*s->memo_strs));
+	s->memo_strs[s->nmemo] = value;
+	hashmap_put(&s->memo, key, len, s->nmemo);
+	return s->memo_strs[s->nmemo++];
 }

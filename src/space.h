@@ -66,6 +66,12 @@ struct space_map *space_find_map(struct space *s, uint64_t addr);
  * " (deleted)"), read once after each exec while the process lives; NULL
  * if unknown. */
 const char *space_exe(struct space *s);
+/* A memo of strings about the process's current Dwfl (pcinfo.c keeps the
+ * scope prefixes of DIEs in it, keyed by the DIE's address): emptied
+ * whenever the Dwfl is rebuilt or released, since keys may point into it.
+ * put takes value (malloc'd) and returns it. */
+const char *space_memo_get(struct space *s, const void *key, size_t len);
+const char *space_memo_put(struct space *s, const void *key, size_t len, char *value);
 /* The process's Dwfl with every file mapping reported and thread state
  * attached for unwinding (see unwind.c); NULL if nothing is mapped yet. */
 Dwfl *space_dwfl(struct space *s);

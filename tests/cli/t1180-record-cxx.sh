@@ -1,11 +1,12 @@
 #!/bin/sh
 # C++ names: tests/progs/crunch.cc (a namespace, a class template method, a
-# lambda, an always-inlined method) built with g++ -O2 -g and recorded. The
+# lambda, always-inlined methods) built with g++ -O2 -g and recorded. The
 # demangled names, never the mangled ones, in report (text and JSON),
-# folded, speedscope, pprof, the flame SVG and a live `stacks`; the inlined
-# method qualified from DWARF (ns::Acc::step, not step); --callers and
-# --callees find functions by their demangled names, with or without the
-# parameter list; >= 99% of the stacks reach main.
+# folded, speedscope, pprof, the flame SVG and a live `stacks`; inlined
+# methods qualified from DWARF (ns::Acc::step, not step; from the scopes
+# where GCC gives no linkage name: (anonymous namespace)::Spinner::turn);
+# --callers and --callees find functions by their demangled names, with or
+# without the parameter list; >= 99% of the stacks reach main.
 . "$(dirname "$0")/lib.sh"
 need_root
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +17,7 @@ MIXP="$MIX(std::vector<unsigned long, std::allocator<unsigned long> > const&)"
 STEP='ns::Acc::step(unsigned long)'
 ACC='ns::accumulate(unsigned long)'
 LAMBDA='main::{lambda(unsigned long)#1}::operator()(unsigned long) const'
+TURN='(anonymous namespace)::Spinner::turn'
 
 g++ -O2 -g -fomit-frame-pointer -o "$T/crunch" "$top/tests/progs/crunch.cc" ||
 	fail "g++ failed"
@@ -28,13 +30,18 @@ db=$T/c.db
 # GCC may add a clone suffix such as " [clone .isra.0]")
 "$HOTSTACK" report "$db" --format json --limit 0 >"$T/r.json" || fail "report --format json failed"
 share() {
-	jq -r --arg f "$1" '[.functions[] | select(.name | startswith($f)) | .self_pct] | add // 0' "$T/r.json"
+	jq -r --arg f "$1" --arg k "${2:-self_pct}" \
+		'[.functions[] | select(.name | startswith($f)) | .[$k]] | add // 0' "$T/r.json"
 }
-mix=$(share "$MIXP") step=$(share "$STEP") lambda=$(share "$LAMBDA") acc=$(share "$ACC")
-echo "self: mix $mix%, Acc::step (inlined) $step%, accumulate $acc%, lambda $lambda%"
+mix=$(share "$MIXP") step=$(share "$STEP") acc=$(share "$ACC")
+lambda=$(share "$LAMBDA" total_pct) turn=$(share "$TURN")
+echo "self: mix $mix%, Acc::step (inlined) $step%, accumulate $acc%; lambda total $lambda%," \
+	"Spinner::turn (inlined) $turn%"
 within "$mix" 50 10 || fail "$MIXP: self $mix%, expected about 50%"
 at_least "$step" 12 || fail "$STEP (inlined into accumulate): self $step%, expected about 25%"
-at_least "$lambda" 10 || fail "$LAMBDA: self $lambda%, expected about 20%"
+at_least "$lambda" 10 || fail "$LAMBDA: total $lambda%, expected about 20%"
+# no DW_AT_linkage_name: qualified from the DWARF scopes
+at_least "$turn" 5 || fail "$TURN (inlined into the lambda): self $turn%, expected about 15%"
 jq -r '.functions[].name' "$T/r.json" | grep -E '^_Z|^_R' &&
 	fail "report shows mangled names"
 jq -r '.functions[].name' "$T/r.json" | grep -qx 'step' && fail "the inlined method is a bare 'step'"
@@ -50,14 +57,15 @@ echo "stacks through main: $m%"
 at_least "$m" 99 || fail "only $m% of samples unwound to main()"
 grep -qF ";main;$MIXP" "$T/folded" || fail "folded: no main;$MIXP stack"
 grep -qF ";main;$ACC;$STEP" "$T/folded" || fail "folded: no main;$ACC;$STEP stack"
-grep -qF ";main;$LAMBDA" "$T/folded" || fail "folded: no main;$LAMBDA stack"
+grep -F ";main;$LAMBDA" "$T/folded" | grep -qF ";$TURN" ||
+	fail "folded: no main;$LAMBDA;$TURN stack"
 grep -q '_ZN\|;_Z' "$T/folded" && fail "folded shows mangled names"
 
 # speedscope
 hs export "$db" --format speedscope -o "$T/s.json"
 [ "$RC" -eq 0 ] || fail "speedscope export exited $RC: $(cat "$T/err")"
 jq -r '.shared.frames[].name' "$T/s.json" >"$T/s.names"
-for f in "$MIXP" "$STEP" "$ACC" "$LAMBDA"; do
+for f in "$MIXP" "$STEP" "$ACC" "$LAMBDA" "$TURN"; do
 	grep -qF "$f" "$T/s.names" || fail "speedscope has no frame $f"
 done
 grep -q '^_Z' "$T/s.names" && fail "speedscope shows mangled names"
@@ -97,7 +105,7 @@ hs stacks "$BG" --format json
 [ "$RC" -eq 0 ] || fail "stacks exited $RC: $(cat "$T/err")"
 jq -r '.threads[].frames[].function' "$T/out" >"$T/st.names"
 grep -qx 'main' "$T/st.names" || fail "stacks: no main in $(tr '\n' ';' <"$T/st.names")"
-grep -Eq '^(crunch::Hasher<unsigned long>::mix|ns::Acc::step|ns::accumulate|main::\{lambda|cpu_seconds)' \
+grep -Eq '^(crunch::Hasher<unsigned long>::mix|ns::Acc::step|ns::accumulate|main::\{lambda|\(anonymous namespace\)::Spinner::turn|cpu_seconds)' \
 	"$T/st.names" || fail "stacks: no demangled crunch frame in $(tr '\n' ';' <"$T/st.names")"
 grep -q '^_Z' "$T/st.names" && fail "stacks shows mangled names"
 assert_running "$BG"

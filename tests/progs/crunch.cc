@@ -10,7 +10,9 @@
 //     -> ns::Acc::step(unsigned long)  about 30% (always inlined: only DWARF
 //                          names it, as an inlined call in accumulate),
 //   main::{lambda(unsigned long)#1}::operator()(unsigned long) const
-//                          about 20% (a lambda, never inlined),
+//     -> (anonymous namespace)::Spinner::turn
+//                          about 20% (a lambda, never inlined, and a method
+//                          of a class in an anonymous namespace inlined),
 // all called from main. Prints one deterministic checksum line.
 #include <cinttypes>
 #include <cstdio>
@@ -87,6 +89,21 @@ __attribute__((noinline)) unsigned long accumulate(unsigned long seed)
 
 } // namespace ns
 
+namespace {
+
+// GCC gives members of a class in an anonymous namespace no
+// DW_AT_linkage_name: its inlined calls are named from the DWARF scopes
+struct Spinner {
+	inline __attribute__((always_inline)) unsigned long turn(unsigned long x)
+	{
+		BURN(x);
+		__asm__ __volatile__("" : "+r"(x));
+		return x;
+	}
+};
+
+} // namespace
+
 int main(int argc, char **argv)
 {
 	double seconds = argc > 1 ? atof(argv[1]) : 2.0, start = cpu_seconds();
@@ -102,10 +119,10 @@ int main(int argc, char **argv)
 		v[i] = i * 0x9e3779b97f4a7c15ULL;
 	auto spin = [](unsigned long seed) __attribute__((noinline)) {
 		unsigned long x = seed | 1;
+		Spinner s;
 
 		for (unsigned long i = 0; i < 2 * UNIT; i++)
-			BURN(x);
-		__asm__ __volatile__("" : "+r"(x));
+			x = s.turn(x);
 		return x;
 	};
 	do {
