@@ -102,6 +102,12 @@ if [ "$(id -u)" -eq 0 ]; then
 		fail "export over another user's symlink failed or hung"
 	[ -L "$T/d.out" ] && fail "another user's symlink was followed"
 	grep -q 'other;stack 7' "$T/d.out" || fail "d.out does not hold the export"
+	# recordings too: 0600, and under sudo the invoking user's
+	[ "$(stat -c %a "$T/r.db")" = 600 ] || fail "a new recording has mode $(stat -c %a "$T/r.db")"
+	SUDO_UID=65534 SUDO_GID=65534 "$HOTSTACK" import "$T/in.folded" -o "$T/sudo.db" 2>/dev/null ||
+		fail "import with SUDO_UID failed"
+	[ "$(stat -c %u:%a "$T/sudo.db")" = 65534:600 ] ||
+		fail "the recording under sudo is $(stat -c %u:%a "$T/sudo.db"), expected 65534:600"
 	# under sudo, the file goes to the invoking user
 	SUDO_UID=65534 SUDO_GID=65534 "$HOTSTACK" export "$T/r.db" --format folded -o "$T/e.out" ||
 		fail "export with SUDO_UID failed"
