@@ -110,7 +110,8 @@ int cmd_ui(int argc, char **argv)
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(ui_usage);
 	argc = take_sides(argc, argv, sides, nsides);
-	while ((c = getopt_long(argc, argv, "k:v:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:v:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kind = profile_kind_from_name(optarg);
@@ -154,8 +155,10 @@ int cmd_ui(int argc, char **argv)
 		case OPT_PER:
 			o.per = optarg;
 			break;
+		case ':':
+			die_usage("option '%s' needs a value", sanitized(argv[optind - 1]));
 		default:
-			die_usage("see 'hotstack ui --help'");
+			die_usage("unknown option '%s'", sanitized(argv[optind - 1]));
 		}
 	}
 	if (optind < argc)
