@@ -242,6 +242,10 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 		}
 		if (ch == ERR)
 			continue;	/* background work may be done: draw again */
+		if (ch == 0x0c) {	/* Ctrl-L: the screen was garbled, draw it all */
+			clearok(curscr, TRUE);
+			continue;
+		}
 		if (ui_key(ui, map_key(ch, ui))) {
 			rc = ui->exit_code;
 			break;

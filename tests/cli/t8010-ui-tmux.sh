@@ -111,7 +111,9 @@ keys '?'
 wait_for "Keys: Flame graph"
 keys q
 wait_gone "Keys: Flame graph"
-pass "help opens and closes"
+keys C-l
+wait_for "› flame"
+pass "help opens and closes; Ctrl-L redraws"
 
 keys K
 wait_for "kernel hidden"
