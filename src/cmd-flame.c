@@ -33,7 +33,8 @@ static const char flame_usage[] =
 	"Draw an interactive SVG flame graph of a recording (FILE, default\n"
 	"hotstack.db): click a frame to zoom, Search for a regular expression.\n"
 	"\n"
-	"  -o, --output PATH       write to PATH (atomically) instead of stdout\n"
+	"  -o, --output PATH       write to PATH (atomically) instead of stdout, which\n"
+	"                          must not be a terminal\n"
 	"  -k, --kind KIND         cpu (default), offcpu, runqueue, or wall (all three:\n"
 	"                          on-CPU, blocked and waiting for a CPU)\n"
 	"  -t, --tid TID           only samples of thread TID\n"
@@ -297,8 +298,12 @@ int cmd_flame(int argc, char **argv)
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(flame_usage);
 	parse_args(argc, argv, &o);
-	if ((!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO))
-		die_usage("flame: standard output is a terminal: use -o FILE.svg");
+	/* an SVG on a terminal is a screenful of XML: refuse in one line */
+	if ((!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO)) {
+		error("flame: standard output is a terminal: write the SVG with -o FILE.svg, "
+		      "or pipe it");
+		return EXIT_USAGE;
+	}
 	ns = o.weight < 0 ? o.filter.kind != KIND_CPU : o.weight == 1;
 	o.opts.unit = ns ? "ns" : "samples";
 

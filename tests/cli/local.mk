@@ -44,6 +44,7 @@ CLI_TESTS = \
 	tests/cli/t2030-usage-errors.sh \
 	tests/cli/t2040-report-limits-offcpu.sh \
 	tests/cli/t2050-info-kinds-module-names.sh \
+	tests/cli/t2060-flame-terminal.sh \
 	tests/cli/t3000-bad-input.sh \
 	tests/cli/t3010-bad-recordings.sh \
 	tests/cli/t3020-not-permitted.sh \
