@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,42 @@ void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct prof
 		pf->slice_hi = pf->slice_lo + 1;
 }
 
+/* The profile filter for f, with the recording's own slice length. */
+static void selection_of(const struct ui_model *m, const struct ui_filter *f,
+			 struct profile_filter *pf)
+{
+	model_profile_filter(f, pf);
+	if (m->p)	/* the recording's own slice length */
+		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), pf);
+}
+
+/* Make p (loaded for f) the model's profile; the one before is kept. */
+static void install(struct ui_model *m, struct profile *p, const struct ui_filter *f)
+{
+	profile_free(m->prev);
+	m->prev = m->p;
+	m->prev_filter = m->filter;
+	m->p = p;
+	m->filter = *f;
+	free(m->uself);
+	m->uself = NULL;
+	free(m->name_rank);
+	m->name_rank = NULL;
+	m->has_waits = profile_meta(p, "waits") != NULL;
+}
+
+/* Back to the selection before (Esc, a toggle) costs no load. */
+static bool take_prev(struct ui_model *m, const struct ui_filter *f)
+{
+	struct profile *p = m->prev;
+
+	if (!p || !model_same_selection(&m->prev_filter, f))
+		return false;
+	m->prev = NULL;
+	install(m, p, f);
+	return true;
+}
+
 int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 {
 	struct profile_filter pf;
@@ -55,36 +92,124 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	uint64_t t0 = monotonic_ns();
 	int err;
 
-	model_profile_filter(f, &pf);
-	if (m->p)	/* the recording's own slice length */
-		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), &pf);
-	if (m->prev && model_same_selection(&m->prev_filter, f)) {
-		/* back to the selection before (Esc, a toggle): no load */
-		struct ui_filter pf_old = m->filter;
-
-		p = m->prev;
-		m->prev = m->p;
-		m->prev_filter = pf_old;
-		m->p = p;
-		m->filter = *f;
-		goto derived;
-	}
+	selection_of(m, f, &pf);
+	if (take_prev(m, f))
+		return 0;
 	err = profile_open(m->path, &pf, &p, errmsg);
 	if (err)
 		return err;
-	profile_free(m->prev);
-	m->prev = m->p;
-	m->prev_filter = m->filter;
-	m->p = p;
-	m->filter = *f;
-derived:
-	free(m->uself);
-	m->uself = NULL;
-	free(m->name_rank);
-	m->name_rank = NULL;
-	m->has_waits = profile_meta(p, "waits") != NULL;
+	install(m, p, f);
 	m->load_ns = monotonic_ns() - t0;
 	return 0;
+}
+
+/* ---- loads on a thread ---- */
+
+struct model_job {
+	pthread_mutex_t lock;
+	char *path;
+	struct profile_filter pf;
+	struct ui_filter f;
+	bool done, abandoned;
+	int err;
+	char *errmsg;
+	struct profile *p;
+	uint64_t t0;
+};
+
+static void job_free(struct model_job *j)
+{
+	profile_free(j->p);
+	free(j->errmsg);
+	free(j->path);
+	pthread_mutex_destroy(&j->lock);
+	free(j);
+}
+
+static void *job_run(void *arg)
+{
+	struct model_job *j = arg;
+	struct profile *p = NULL;
+	char *msg = NULL;
+	int err = profile_open(j->path, &j->pf, &p, &msg);
+	bool gone;
+
+	pthread_mutex_lock(&j->lock);
+	j->err = err;
+	j->errmsg = msg;
+	j->p = p;
+	j->done = true;
+	gone = j->abandoned;
+	pthread_mutex_unlock(&j->lock);
+	if (gone)
+		job_free(j);
+	return NULL;
+}
+
+struct model_job *model_load_start(struct ui_model *m, const struct ui_filter *f)
+{
+	struct model_job *j = xcalloc(1, sizeof(*j));
+	pthread_attr_t attr;
+	pthread_t th;
+	int err;
+
+	pthread_mutex_init(&j->lock, NULL);
+	j->path = xstrdup(m->path);
+	j->f = *f;
+	j->t0 = monotonic_ns();
+	selection_of(m, f, &j->pf);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	err = pthread_create(&th, &attr, job_run, j);
+	pthread_attr_destroy(&attr);
+	if (err)	/* no thread: load here, the job is done at once */
+		job_run(j);
+	return j;
+}
+
+bool model_job_done(struct model_job *j)
+{
+	bool done;
+
+	pthread_mutex_lock(&j->lock);
+	done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	return done;
+}
+
+const struct ui_filter *model_job_filter(const struct model_job *j)
+{
+	return &j->f;
+}
+
+int model_job_take(struct ui_model *m, struct model_job *j, char **errmsg)
+{
+	int err = j->err;
+
+	if (err) {
+		*errmsg = j->errmsg;
+		j->errmsg = NULL;
+	} else {
+		install(m, j->p, &j->f);
+		j->p = NULL;
+		m->load_ns = monotonic_ns() - j->t0;
+	}
+	job_free(j);
+	return err;
+}
+
+void model_job_abandon(struct model_job *j)
+{
+	bool done;
+
+	if (!j)
+		return;
+	pthread_mutex_lock(&j->lock);
+	j->abandoned = true;
+	done = j->done;
+	pthread_mutex_unlock(&j->lock);
+	if (done)	/* else the thread frees it when it ends */
+		job_free(j);
 }
 
 void model_drop_cache(struct ui_model *m)

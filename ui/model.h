@@ -41,6 +41,21 @@ struct ui_model *model_new(const char *path);
  * -errno with a one-line *errmsg. */
 int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg);
 void model_free(struct ui_model *m);
+
+/*
+ * The same load on a thread of its own, so that keys stay answered while a
+ * big recording loads: model_load_start() returns at once; when
+ * model_job_done(), model_job_take() installs the result as model_load()
+ * does (or returns its error) and frees the job. model_job_abandon() drops
+ * a job whose result is no longer wanted (it frees itself when it ends).
+ * Only the thread that owns m calls these.
+ */
+struct model_job;
+struct model_job *model_load_start(struct ui_model *m, const struct ui_filter *f);
+bool model_job_done(struct model_job *j);
+const struct ui_filter *model_job_filter(const struct model_job *j);
+int model_job_take(struct ui_model *m, struct model_job *j, char **errmsg);
+void model_job_abandon(struct model_job *j);
 /* Forget the kept previous selection (the recording changed: live). */
 void model_drop_cache(struct ui_model *m);
 /* Whether filters a and b select the same samples (kind, thread, time

@@ -98,47 +98,112 @@ static void reload_views(struct ui *ui)
 	fresh(ui, ui->current);
 }
 
-static int load(struct ui *ui, const struct ui_filter *f)
+enum { UNDO_NONE, UNDO_PUSH, UNDO_POP };
+
+static void push_undo(struct ui *ui, const struct ui_filter *old)
 {
-	char *msg = NULL;
-	int i, err;
+	if (ui->nundo == UI_FILTER_DEPTH) {
+		memmove(ui->undo, ui->undo + 1, (UI_FILTER_DEPTH - 1) * sizeof(*ui->undo));
+		ui->nundo--;
+	}
+	ui->undo[ui->nundo++] = *old;
+}
+
+static void save_views(struct ui *ui)
+{
+	int i;
 
 	for (i = 0; i < ui->nviews; i++)
 		if (ui->views[i].ops->save && !ui->views[i].stale)
 			ui->views[i].ops->save(ui->views[i].data, ui);
-	if (ui->model->p && model_same_selection(&ui->model->filter, f) && !ui->force_load) {
+}
+
+/* The model now holds f's selection: f is in force. */
+static void apply(struct ui *ui, const struct ui_filter *f, int undo, const struct ui_filter *old)
+{
+	ui->filter = *f;
+	if (undo == UNDO_PUSH)
+		push_undo(ui, old);
+	else if (undo == UNDO_POP && ui->nundo)
+		ui->nundo--;
+	reload_views(ui);
+}
+
+/* Drop a load in flight (a newer filter, Esc). */
+static void cancel_job(struct ui *ui)
+{
+	if (!ui->job)
+		return;
+	model_job_abandon(ui->job);
+	ui->job = NULL;
+	ui->background--;
+}
+
+/* A load on its thread is done: put it in force. */
+static void poll_job(struct ui *ui)
+{
+	struct ui_filter f;
+	char *msg = NULL;
+
+	if (!ui->job || !model_job_done(ui->job))
+		return;
+	f = *model_job_filter(ui->job);
+	save_views(ui);
+	ui->background--;
+	if (model_job_take(ui->model, ui->job, &msg)) {
+		ui_message(ui, true, "%s", msg ? msg : "cannot load the recording");
+		free(msg);
+	} else {
+		apply(ui, &f, ui->job_undo, &ui->job_old);
+	}
+	ui->job = NULL;
+}
+
+const struct ui_filter *ui_filter_target(struct ui *ui)
+{
+	return ui->job ? model_job_filter(ui->job) : &ui->filter;
+}
+
+static int load(struct ui *ui, const struct ui_filter *f, int undo)
+{
+	struct ui_model *m = ui->model;
+	struct ui_filter old = ui->filter;
+	char *msg = NULL;
+	int err;
+
+	cancel_job(ui);
+	save_views(ui);
+	if (m->p && model_same_selection(&m->filter, f) && !ui->force_load) {
 		/* e.g. kernel frames hidden: the same samples, shown otherwise */
-		model_set_filter(ui->model, f);
-		ui->filter = *f;
-		reload_views(ui);
+		model_set_filter(m, f);
+		apply(ui, f, undo, &old);
+		return 0;
+	}
+	if (ui->async && !ui->force_load &&
+	    !(m->prev && model_same_selection(&m->prev_filter, f))) {
+		/* a load takes longer than a key: on a thread, the keys stay
+		 * answered and the breadcrumb says "loading" until it is done */
+		ui->job = model_load_start(m, f);
+		ui->job_undo = undo;
+		ui->job_old = old;
+		ui->background++;
 		return 0;
 	}
 	if (ui->busy)
 		ui->busy(ui, "loading the selection...");
-	err = model_load(ui->model, f, &msg);
+	err = model_load(m, f, &msg);
 	if (err) {
 		ui_message(ui, true, "%s", msg ? msg : "cannot load the recording");
 		free(msg);
 		return err;
 	}
-	ui->filter = *f;
-	reload_views(ui);
+	apply(ui, f, undo, &old);
 	return 0;
 }
 
 int ui_set_filter(struct ui *ui, const struct ui_filter *f)
 {
-	struct ui_filter old = ui->filter;
-	int err = load(ui, f);
-
-	if (err)
-		return err;
-	if (ui->nundo == UI_FILTER_DEPTH) {
-		memmove(ui->undo, ui->undo + 1, (UI_FILTER_DEPTH - 1) * sizeof(*ui->undo));
-		ui->nundo--;
-	}
-	ui->undo[ui->nundo++] = old;
-	return 0;
+	return load(ui, f, UNDO_PUSH);
 }
 
 int ui_reload(struct ui *ui)
@@ -148,7 +213,7 @@ int ui_reload(struct ui *ui)
 
 	ui->force_load = true;	/* the recording may have grown */
 	model_drop_cache(ui->model);
-	err = load(ui, &f);
+	err = load(ui, &f, UNDO_NONE);
 	ui->force_load = false;
 	return err;
 }
@@ -218,6 +283,8 @@ struct ui *ui_new(const struct ui_opts *o, struct ui_model *m, bool utf8)
 	if (o->initial_view && find_view(ui, o->initial_view) >= 0)
 		ui->current = find_view(ui, o->initial_view);
 	reload_views(ui);
+	if (o->live_setup)
+		o->live_setup(ui, o->live_arg);
 	return ui;
 }
 
@@ -227,6 +294,7 @@ void ui_free(struct ui *ui)
 
 	if (!ui)
 		return;
+	cancel_job(ui);
 	for (i = 0; i < ui->nviews; i++)
 		if (ui->views[i].ops->destroy)
 			ui->views[i].ops->destroy(ui->views[i].data);
@@ -356,8 +424,8 @@ static void draw_header(struct ui *ui, struct canvas *c)
 	int x = 0, i, rw, level, w = 0;
 
 	canvas_fill(c, 0, 0, c->cols, UI_ROLE_HEADER);
-	snprintf(right, sizeof(right), "samples %llu  lost %lld  unwind errors %lld",
-		 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+	snprintf(right, sizeof(right), "%s%ssamples %llu  lost %lld  unwind errors %lld",
+		 ui->live_marker, ui->live_marker[0] ? "  " : "", (unsigned long long)p->totals.samples, (long long)p->totals.lost,
 		 (long long)p->totals.unwind_errors);
 	rw = (int)strlen(right);
 	for (level = 0; level < 4; level++) {
@@ -373,8 +441,8 @@ static void draw_header(struct ui *ui, struct canvas *c)
 	}
 	if (level == 4) {
 		level = 3;
-		snprintf(right, sizeof(right), "%llu smp  lost %lld  unw err %lld",
-			 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+		snprintf(right, sizeof(right), "%s%s%llu smp  lost %lld  unw err %lld",
+			 ui->live_marker, ui->live_marker[0] ? " " : "", (unsigned long long)p->totals.samples, (long long)p->totals.lost,
 			 (long long)p->totals.unwind_errors);
 		rw = (int)strlen(right);
 	}
@@ -422,6 +490,9 @@ static void draw_crumb(struct ui *ui, struct canvas *c)
 			    ui->filter.to_ns >= 0 ? ui->filter.to_ns / 1e9 : 0.0);
 	if (ui->filter.hide_kernel)
 		strbuf_addf(&sb, " %s kernel hidden", sep);
+	if (ui->job)
+		strbuf_addf(&sb, " %s loading %s...", sep,
+			    profile_kind_name(model_job_filter(ui->job)->kind));
 	if (v && v->ops->crumb) {
 		size_t len = sb.len;
 
@@ -475,7 +546,8 @@ static void draw_status(struct ui *ui, struct canvas *c, int y)
 	canvas_fill(c, 0, y, c->cols, UI_ROLE_STATUS);
 	if (ui->prompt) {
 		int x = canvas_text(c, 0, y, c->cols, UI_ROLE_STATUS,
-				    ui->prompt == '/' ? "search: " : "export to: ");
+				    ui->prompt == '/' ? "search: " :
+				    ui->prompt == 'w' ? "write the recording to: " : "export to: ");
 		int w = canvas_width(c, ui->input.buf ? ui->input.buf : "");
 
 		/* show the end of a long input */
@@ -572,6 +644,7 @@ void ui_draw(struct ui *ui, struct canvas *c)
 			    "enlarge it, or press q to quit");
 		return;
 	}
+	poll_job(ui);
 	fresh(ui, ui->current);
 	draw_header(ui, c);
 	draw_crumb(ui, c);
@@ -641,6 +714,12 @@ static void prompt_done(struct ui *ui)
 		}
 		ui->prompt = 0;
 		search(ui, 1);
+	} else if (ui->prompt == 'w' && ui->live_prompt) {
+		char *path = xstrdup(in);
+
+		ui->prompt = 0;
+		ui->live_prompt(ui, path);
+		free(path);
 	} else {
 		char *path = xstrdup(in);
 
@@ -697,7 +776,7 @@ static void start_prompt(struct ui *ui, int which, const char *initial)
 static void cycle_kind(struct ui *ui)
 {
 	static const int kinds[] = { KIND_CPU, KIND_OFFCPU, KIND_RUNQUEUE, KIND_SEL_WALL };
-	struct ui_filter f = ui->filter;
+	struct ui_filter f = *ui_filter_target(ui);
 	size_t i;
 
 	if (!ui->model->has_waits) {
@@ -758,6 +837,7 @@ bool ui_key(struct ui *ui, int key)
 
 	if (key == UI_KEY_RESIZE || key == UI_KEY_NONE)
 		return ui->quit;
+	poll_job(ui);
 	fresh(ui, ui->current);
 	if (ui->prompt) {
 		prompt_key(ui, key);
@@ -776,6 +856,11 @@ bool ui_key(struct ui *ui, int key)
 	if (ui->help) {
 		help_key(ui, key);
 		return ui->quit;
+	}
+	if (key == UI_KEY_ESC && ui->job) {
+		cancel_job(ui);
+		ui_message(ui, false, "load cancelled");
+		return false;
 	}
 	if (key == '?' || key == UI_KEY_F1) {
 		ui->help = true;
@@ -797,6 +882,8 @@ bool ui_key(struct ui *ui, int key)
 		start_prompt(ui, '/', NULL);
 		return false;
 	}
+	if (ui->live_key && ui->live_key(ui, key) == UI_HANDLED)
+		return ui->quit;
 	if (v && v->ops->key && v->ops->key(v->data, ui, key) == UI_HANDLED)
 		return ui->quit;
 	switch (key) {
@@ -823,7 +910,7 @@ bool ui_key(struct ui *ui, int key)
 		cycle_kind(ui);
 		break;
 	case 'K': {
-		struct ui_filter f = ui->filter;
+		struct ui_filter f = *ui_filter_target(ui);
 
 		f.hide_kernel = !f.hide_kernel;
 		if (!ui_set_filter(ui, &f))
@@ -836,10 +923,8 @@ bool ui_key(struct ui *ui, int key)
 		if (ui->nundo) {
 			struct ui_filter f = ui->undo[ui->nundo - 1];
 
-			if (!load(ui, &f)) {
-				ui->nundo--;
+			if (!load(ui, &f, UNDO_POP))
 				ui_message(ui, false, "filter undone");
-			}
 		}
 		break;
 	case 'q':

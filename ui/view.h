@@ -179,9 +179,23 @@ struct ui {
 	bool message_error;
 	uint64_t generation;		/* bumped on every reload */
 	bool force_load;		/* ui_reload(): read the recording again */
+	/* loads run on a thread (term.c sets it; headless and tests load
+	 * in place, so screens stay deterministic) */
+	bool async;
+	struct model_job *job;		/* a load in flight, or NULL */
+	int job_undo;			/* what its end does to the Esc stack */
+	struct ui_filter job_old;	/* the filters before it */
 	/* Set by term.c: show what is being waited for (a load) before the
 	 * key's work blocks the screen; NULL headless. */
 	void (*busy)(struct ui *ui, const char *what);
+	/* live mode (live.h): a recording that grows; NULL otherwise. The
+	 * marker goes in the header; tick is called by the terminal loop
+	 * (true: draw again); key gets p r t w b; prompt the 'w' path. */
+	struct ui_live *live;
+	char live_marker[96];
+	bool (*live_tick)(struct ui *ui);
+	int (*live_key)(struct ui *ui, int key);
+	int (*live_prompt)(struct ui *ui, const char *input);
 };
 
 /* ---- for views ---- */
@@ -191,8 +205,13 @@ struct profile *ui_profile(struct ui *ui);
 /* Say something on the status line until the next key. */
 void ui_message(struct ui *ui, bool error, const char *fmt, ...) ATTR_PRINTF(3, 4);
 /* Set new filters: reload the model with them and every view; the old
- * filters go on the Esc stack. Returns 0 or -errno (message shown). */
+ * filters go on the Esc stack. Returns 0 or -errno (message shown). With
+ * ui->async the load runs on a thread and ui->filter changes when it is
+ * done (ui_filter_target() gives the filters on their way). */
 int ui_set_filter(struct ui *ui, const struct ui_filter *f);
+/* The filters being loaded if a load is in flight, else those in force:
+ * what the next filter change should start from. */
+const struct ui_filter *ui_filter_target(struct ui *ui);
 /* Reload with the same filters (live follow, later). */
 int ui_reload(struct ui *ui);
 /* Show the view with that digit; returns its data or NULL. */

@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "../../ui/model.h"
@@ -409,6 +410,64 @@ static void test_tree_state_survives_reload(void **state)
 	canvas_release(&c);
 }
 
+/* Draw until the loads in flight are done (at most ~10 s). */
+static void settle(struct ui *ui, struct canvas *c)
+{
+	int i;
+
+	for (i = 0; i < 10000 && ui->background; i++) {
+		usleep(1000);
+		ui_draw(ui, c);
+	}
+	assert_int_equal(ui->background, 0);
+}
+
+static void test_async_load(void **state)
+{
+	struct env *e = *state;
+	struct ui_model *m = load(e, 0, false);
+	struct ui_filter f;
+	struct canvas c;
+	struct ui *ui;
+
+	canvas_init(&c, 100, 30, false);
+	ui = ui_new(&e->opts, m, false);
+	ui->async = true;
+	f = ui->filter;
+	f.tid = 2;
+	assert_int_equal(ui_set_filter(ui, &f), 0);
+	/* on its way: the old filters still in force, the new ones targeted */
+	assert_int_equal(ui_filter_target(ui)->tid, 2);
+	settle(ui, &c);
+	assert_int_equal(ui->filter.tid, 2);
+	assert_int_equal(ui->nundo, 1);
+	assert_true(screen_has(&c, "samples 21"));
+	/* Esc while a load is in flight cancels it, nothing else */
+	f.tid = 1;
+	assert_int_equal(ui_set_filter(ui, &f), 0);
+	keys(ui, &c, "\x1b");
+	assert_int_equal(ui->background, 0);
+	assert_int_equal(ui->filter.tid, 2);
+	assert_int_equal(ui->nundo, 1);
+	/* Esc again undoes the thread filter (from the kept previous
+	 * selection, in place) */
+	keys(ui, &c, "\x1b");
+	settle(ui, &c);
+	assert_int_equal(ui->filter.tid, 0);
+	assert_int_equal(ui->nundo, 0);
+	assert_true(screen_has(&c, "samples 121"));
+	/* a newer filter replaces a load in flight */
+	f.tid = 1;
+	ui_set_filter(ui, &f);
+	f.tid = 2;
+	ui_set_filter(ui, &f);
+	settle(ui, &c);
+	assert_int_equal(ui->filter.tid, 2);
+	assert_int_equal(ui->nundo, 1);
+	ui_free(ui);
+	canvas_release(&c);
+}
+
 static void test_open_keys(void **state)
 {
 	struct ui_model *m = load(*state, 0, false);
@@ -503,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flame_zoom_survives_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_state_survives_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_keys, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_load, setup, teardown),
 		cmocka_unit_test(test_canvas_sanitizes),
 		cmocka_unit_test(test_canvas_wide),
 	};
