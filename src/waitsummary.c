@@ -207,24 +207,24 @@ static int add_io(void *arg, const int64_t *ints, const char *const *texts)
 	return 0;
 }
 
-/* Total weight of one kind for the selection (thread, time range). */
-static uint64_t kind_total(struct store *st, int kind, const struct profile_filter *sel,
-			   uint64_t *count)
+static int sum_weight(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t node UNUSED,
+		      int64_t count, int64_t weight_ns)
+{
+	if (count >= 0 && weight_ns >= 0)
+		*(uint64_t *)arg += (uint64_t)weight_ns;
+	return 0;
+}
+
+/* Total weight of one kind for the selection (thread, time range): the
+ * rows summed, no profile built. */
+static uint64_t kind_total(struct store *st, int kind, const struct profile_filter *sel)
 {
 	struct profile_filter f = *sel;
-	struct profile *p;
 	uint64_t ns = 0;
-	char *err;
 
 	f.kind = kind;
-	if (profile_load(st, &f, &p, &err) == 0) {
-		ns = p->totals.weight_ns;
-		if (count)
-			*count = p->totals.samples;
-		profile_free(p);
-	} else {
-		free(err);
-	}
+	if (profile_filter_each_sum(st, &f, sum_weight, &ns))
+		return 0;
 	return ns;
 }
 
@@ -273,8 +273,8 @@ int waits_summary_load_store(struct store *st, const struct profile_filter *sel,
 		goto fail;
 	w->offcpu_ns = p->totals.weight_ns;
 	w->offcpu_count = p->totals.samples;
-	w->cpu_ns = kind_total(st, KIND_CPU, &f, NULL);
-	w->runqueue_ns = kind_total(st, KIND_RUNQUEUE, &f, NULL);
+	w->cpu_ns = kind_total(st, KIND_CPU, &f);
+	w->runqueue_ns = kind_total(st, KIND_RUNQUEUE, &f);
 
 	/* off-CPU stacks by blocked time */
 	n = profile_folded(p, &folded);
