@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../ui/live.h"
 #include "../ui/ui.h"
 #include "cmd.h"
 #include "profile.h"
@@ -102,6 +103,7 @@ int cmd_ui(int argc, char **argv)
 	int cols = 0, rows = 0, c, rc;
 	bool headless = false, timing = false;
 	struct ui_model *m;
+	struct ui_live *live = NULL;
 	char *err = NULL, tail;
 	const char **sides[2] = { NULL, NULL };
 	size_t nsides[2] = { 0, 0 };
@@ -199,8 +201,14 @@ int cmd_ui(int argc, char **argv)
 			    sanitized(keys));
 		rc = EXIT_OK;
 	} else {
+		/* a recording still being written: follow it (live.h) */
+		if (!o.nbefore && (live = ui_live_follow(m))) {
+			o.live_setup = ui_live_setup;
+			o.live_arg = live;
+		}
 		rc = ui_browse(&o, m);
 	}
+	ui_live_free(live);
 	ui_model_free(m);
 	free(remap);
 	free(sides[0]);

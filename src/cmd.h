@@ -46,6 +46,7 @@ void cmd_range_release(struct cmd_range *r);
 /* report --anomalies: the marks stored in the recording(s), else computed. */
 int cmd_report_anomalies(const char *file, struct cmd_range *r, bool json);
 int cmd_ui(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
 
 /* True if argv has -h/--help before any "--"; used by each command. */
 int cmd_wants_help(int argc, char **argv);

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "merge",  cmd_merge,  "combine recordings from several processes or hosts into one" },
 	{ "stacks", cmd_stacks, "print the stack of every thread of a live process" },
 	{ "ui",     cmd_ui,     "browse a recording in the terminal: hotspots, tree, flame graph" },
+	{ "attach", cmd_attach, "watch running processes live in the terminal ui" },
 };
 
 static void print_usage(FILE *f)

@@ -11,9 +11,10 @@ UI_CORE_SOURCES = \
 	ui/model-query.c ui/model-query.h \
 	ui/view-timeline.c ui/view-threads.c ui/view-waits.c ui/view-source.c \
 	ui/model-compare.c ui/model-compare.h ui/view-compare.c \
-	ui/screendump.c
+	ui/screendump.c \
+	ui/live.c ui/live.h
 
-hotstack_SOURCES += $(UI_CORE_SOURCES) ui/term.c src/cmd-ui.c
+hotstack_SOURCES += $(UI_CORE_SOURCES) ui/term.c src/cmd-ui.c src/cmd-attach.c
 hotstack_CPPFLAGS = $(AM_CPPFLAGS) $(NCURSES_CFLAGS)
 hotstack_LDADD += $(NCURSES_LIBS)
 

@@ -226,6 +226,8 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 	canvas_init(&c, COLS, LINES, utf8);
 	screen_canvas = &c;
 	ui->busy = show_busy;
+	if (ui->live_tick)
+		timeout(50);	/* live: the recording is read between keys */
 	ui->async = true;	/* loads on a thread: keys stay answered */
 	for (;;) {
 		int ch;
@@ -236,6 +238,8 @@ int ui_browse(const struct ui_opts *o, struct ui_model *m)
 		blit(&c);
 		do {
 			ch = getch();
+			if (ui->live_tick && ui->live_tick(ui) && ch == ERR)
+				break;
 		} while (ch == ERR && !got_signal && !ui->background);
 		if (got_signal) {
 			rc = 128 + got_signal;

@@ -283,6 +283,8 @@ struct ui *ui_new(const struct ui_opts *o, struct ui_model *m, bool utf8)
 	if (o->initial_view && find_view(ui, o->initial_view) >= 0)
 		ui->current = find_view(ui, o->initial_view);
 	reload_views(ui);
+	if (o->live_setup)
+		o->live_setup(ui, o->live_arg);
 	return ui;
 }
 
@@ -422,8 +424,8 @@ static void draw_header(struct ui *ui, struct canvas *c)
 	int x = 0, i, rw, level, w = 0;
 
 	canvas_fill(c, 0, 0, c->cols, UI_ROLE_HEADER);
-	snprintf(right, sizeof(right), "samples %llu  lost %lld  unwind errors %lld",
-		 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+	snprintf(right, sizeof(right), "%s%ssamples %llu  lost %lld  unwind errors %lld",
+		 ui->live_marker, ui->live_marker[0] ? "  " : "", (unsigned long long)p->totals.samples, (long long)p->totals.lost,
 		 (long long)p->totals.unwind_errors);
 	rw = (int)strlen(right);
 	for (level = 0; level < 4; level++) {
@@ -439,8 +441,8 @@ static void draw_header(struct ui *ui, struct canvas *c)
 	}
 	if (level == 4) {
 		level = 3;
-		snprintf(right, sizeof(right), "%llu smp  lost %lld  unw err %lld",
-			 (unsigned long long)p->totals.samples, (long long)p->totals.lost,
+		snprintf(right, sizeof(right), "%s%s%llu smp  lost %lld  unw err %lld",
+			 ui->live_marker, ui->live_marker[0] ? " " : "", (unsigned long long)p->totals.samples, (long long)p->totals.lost,
 			 (long long)p->totals.unwind_errors);
 		rw = (int)strlen(right);
 	}
@@ -544,7 +546,8 @@ static void draw_status(struct ui *ui, struct canvas *c, int y)
 	canvas_fill(c, 0, y, c->cols, UI_ROLE_STATUS);
 	if (ui->prompt) {
 		int x = canvas_text(c, 0, y, c->cols, UI_ROLE_STATUS,
-				    ui->prompt == '/' ? "search: " : "export to: ");
+				    ui->prompt == '/' ? "search: " :
+				    ui->prompt == 'w' ? "write the recording to: " : "export to: ");
 		int w = canvas_width(c, ui->input.buf ? ui->input.buf : "");
 
 		/* show the end of a long input */
@@ -711,6 +714,12 @@ static void prompt_done(struct ui *ui)
 		}
 		ui->prompt = 0;
 		search(ui, 1);
+	} else if (ui->prompt == 'w' && ui->live_prompt) {
+		char *path = xstrdup(in);
+
+		ui->prompt = 0;
+		ui->live_prompt(ui, path);
+		free(path);
 	} else {
 		char *path = xstrdup(in);
 
@@ -873,6 +882,8 @@ bool ui_key(struct ui *ui, int key)
 		start_prompt(ui, '/', NULL);
 		return false;
 	}
+	if (ui->live_key && ui->live_key(ui, key) == UI_HANDLED)
+		return ui->quit;
 	if (v && v->ops->key && v->ops->key(v->data, ui, key) == UI_HANDLED)
 		return ui->quit;
 	switch (key) {

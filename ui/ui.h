@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 struct ui_model;
+struct ui;
 
 struct ui_opts {
 	const char *path;		/* the recording (browse mode) */
@@ -29,6 +30,9 @@ struct ui_opts {
 	size_t nsource_remap;
 	int kind;			/* initial sample kind (enum sample_kind) */
 	int initial_view;		/* digit of the first view shown, 0 = Hotspots */
+	/* live mode (live.h): called by ui_new() with the new ui */
+	void (*live_setup)(struct ui *ui, void *arg);
+	void *live_arg;
 };
 
 /*

@@ -188,6 +188,14 @@ struct ui {
 	/* Set by term.c: show what is being waited for (a load) before the
 	 * key's work blocks the screen; NULL headless. */
 	void (*busy)(struct ui *ui, const char *what);
+	/* live mode (live.h): a recording that grows; NULL otherwise. The
+	 * marker goes in the header; tick is called by the terminal loop
+	 * (true: draw again); key gets p r t w b; prompt the 'w' path. */
+	struct ui_live *live;
+	char live_marker[96];
+	bool (*live_tick)(struct ui *ui);
+	int (*live_key)(struct ui *ui, int key);
+	int (*live_prompt)(struct ui *ui, const char *input);
 };
 
 /* ---- for views ---- */

@@ -79,3 +79,12 @@ ALWAYS_TESTS = tests/cli/t1200-continuous-rotate.sh tests/cli/t1210-continuous-m
 TESTS += $(ALWAYS_TESTS)
 EXTRA_DIST += $(ALWAYS_TESTS)
 EXTRA_DIST += samples/hotstack-continuous.service
+
+# live (issue 10): hotstack attach and ui following a recording, in tmux;
+# heartbeat is the target (a hot function switched by SIGUSR1, a beat a second)
+check_PROGRAMS += tests/progs/heartbeat
+tests_progs_heartbeat_SOURCES = tests/progs/heartbeat.c
+tests_progs_heartbeat_CFLAGS = -O1 -g -fno-omit-frame-pointer -Wall -Wextra
+LIVE_TESTS = tests/cli/t9000-ui-follow.sh tests/cli/t9010-attach.sh
+TESTS += $(LIVE_TESTS)
+EXTRA_DIST += $(LIVE_TESTS) tests/cli/live-lib.sh

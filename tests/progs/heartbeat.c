@@ -1,0 +1,75 @@
+/* heartbeat.c - a target for the attach tests (t90*): spins in hot_old()
+ * until SIGUSR1, then in hot_new(); every 20 ms of wall time it notes the
+ * longest gap between two of its loop turns, and once a second it prints
+ * "beat N maxgap_us G" (G: the longest gap since the last beat), so a test
+ * sees whether the process was ever stopped for long.
+ * With an argument SECS it exits after SECS seconds.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t switched;
+static volatile unsigned long sink;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	switched = 1;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+__attribute__((noinline)) static void hot_old(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < 20000; i++)
+		sink += i * 3;
+}
+
+__attribute__((noinline)) static void hot_new(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < 20000; i++)
+		sink ^= i * 7;
+}
+
+int main(int argc, char **argv)
+{
+	long long start = now_us(), last = start, next_beat = start + 1000000, gap = 0;
+	double secs = argc > 1 ? atof(argv[1]) : 0;
+	unsigned long beat = 0;
+
+	signal(SIGUSR1, on_usr1);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("heartbeat pid %d\n", (int)getpid());
+	for (;;) {
+		long long t;
+
+		if (switched)
+			hot_new();
+		else
+			hot_old();
+		t = now_us();
+		if (t - last > gap)
+			gap = t - last;
+		last = t;
+		if (t >= next_beat) {
+			printf("beat %lu maxgap_us %lld%s\n", ++beat, gap, switched ? " new" : "");
+			gap = 0;
+			next_beat += 1000000;
+		}
+		if (secs > 0 && t - start >= (long long)(secs * 1e6))
+			return 0;
+	}
+}
