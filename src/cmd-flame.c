@@ -47,12 +47,18 @@ static const char flame_usage[] =
 	"      --diff BEFORE       differential graph: FILE is AFTER; red is slower,\n"
 	"                          blue faster, the stronger the bigger the change,\n"
 	"                          grey unchanged (verdicts of hotstack diff)\n"
+	"      --since TIME, --until TIME  only samples in that time range (-1h, today,\n"
+	"                          '2026-11-30 14:00'); FILE may be a directory of\n"
+	"                          record --continuous recordings\n"
 	"  -h, --help              print this help\n"
 	"\n"
 	"Colours: warm for the program, green for libraries, blue for the kernel,\n"
 	"lighter for inlined functions.\n";
 
-enum { OPT_ICICLE = 256, OPT_TITLE, OPT_WIDTH, OPT_DIFF };
+enum { OPT_ICICLE = 256, OPT_TITLE, OPT_WIDTH, OPT_DIFF, OPT_SINCE, OPT_UNTIL };
+
+/* --since/--until and directories (cmd-range.c) */
+static struct cmd_range flame_range;
 
 struct flame_cmd {
 	const char *file, *output, *before;
@@ -73,6 +79,8 @@ static void parse_args(int argc, char **argv, struct flame_cmd *o)
 		{ "title", required_argument, NULL, OPT_TITLE },
 		{ "width", required_argument, NULL, OPT_WIDTH },
 		{ "diff", required_argument, NULL, OPT_DIFF },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ NULL, 0, NULL, 0 },
 	};
 	long v;
@@ -128,6 +136,12 @@ static void parse_args(int argc, char **argv, struct flame_cmd *o)
 			if (!*optarg)
 				die_usage("flame: --diff wants the BEFORE recording");
 			o->before = optarg;
+			break;
+		case OPT_SINCE:
+			cmd_range_parse(&flame_range, "flame", "since", optarg);
+			break;
+		case OPT_UNTIL:
+			cmd_range_parse(&flame_range, "flame", "until", optarg);
 			break;
 		case ':':
 			die_usage("flame: option '%s' needs a value", sanitized(argv[optind - 1]));
@@ -297,6 +311,7 @@ int cmd_flame(int argc, char **argv)
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(flame_usage);
+	cmd_range_init(&flame_range);
 	parse_args(argc, argv, &o);
 	/* an SVG on a terminal is a screenful of XML: refuse in one line */
 	if ((!o.output || !strcmp(o.output, "-")) && isatty(STDOUT_FILENO)) {
@@ -306,6 +321,9 @@ int cmd_flame(int argc, char **argv)
 	}
 	ns = o.weight < 0 ? o.filter.kind != KIND_CPU : o.weight == 1;
 	o.opts.unit = ns ? "ns" : "samples";
+	if (o.before && (flame_range.since >= 0 || flame_range.until >= 0))
+		die_usage("flame: --since and --until take one recording's time: not with --diff");
+	o.file = cmd_range_resolve(&flame_range, "flame", o.file, &o.filter);
 
 	load_side(&after, o.file, &o);
 	flame_init(&fl);
@@ -339,5 +357,6 @@ int cmd_flame(int argc, char **argv)
 	free(subtitle);
 	flame_release(&fl);
 	free_side(&after);
+	cmd_range_release(&flame_range);
 	return EXIT_OK;
 }

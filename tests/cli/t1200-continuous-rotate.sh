@@ -58,6 +58,10 @@ hs export "$D" --since -1h --format folded
 [ "$RC" -eq 0 ] || fail "export DIR --since: $(cat "$T/err")"
 folded=$(awk '{ n += $NF } END { print n + 0 }' "$T/out")
 [ "$folded" -eq "$sum" ] || fail "export over the directory has $folded samples, the files $sum"
+# and flame
+hs flame "$D" --since -1h -o "$T/dir.svg"
+[ "$RC" -eq 0 ] || fail "flame DIR --since: $(cat "$T/err")"
+grep -q leaf_60 "$T/dir.svg" || fail "the flame graph of the directory has no leaf_60"
 # a range inside the last file only
 hs report "$D" --since "@$(( $(meta "$D/$last" start_time) / 1000000000 + 1 ))" --format json
 [ "$RC" -eq 0 ] || fail "report DIR --since inside the last file: $(cat "$T/err")"
