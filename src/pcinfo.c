@@ -7,6 +7,7 @@
 #include <gelf.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,71 +299,80 @@ static int cie_fde_encoding(const unsigned char *p, const unsigned char *end)
 	return 0;
 }
 
-/* [*start, *end): the FDE range holding addr (an address of the ELF file,
- * bias removed). Returns 0, or -ENOENT. */
-static int fde_range(Elf *elf, uint64_t addr, uint64_t *start, uint64_t *end)
+/* The address of the FDE whose initial location is the last one at or
+ * before addr, from the binary search table of .eh_frame_hdr. */
+static int hdr_lookup(Elf *elf, uint64_t addr, uint64_t *fde_vaddr)
 {
-	const unsigned char *hdr, *hend, *tab, *fde;
-	uint64_t hdr_vaddr = 0, eh_frame, count, lo, hi, fde_vaddr = 0, pc_begin, pc_range;
-	size_t i, n, len, k;
-	int32_t cie_off;
-	uint32_t flen;
-	int enc;
+	const unsigned char *hdr = NULL, *hend, *tab;
+	uint64_t hdr_vaddr = 0, eh_frame, count, lo, hi;
+	size_t i, n, len = SIZE_MAX, k;
+	int32_t rel;
 
 	if (elf_getphdrnum(elf, &n))
 		return -ENOENT;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !hdr; i++) {
 		GElf_Phdr ph;
 
-		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME)
-			hdr_vaddr = ph.p_vaddr ? ph.p_vaddr : 1;
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_GNU_EH_FRAME) {
+			hdr_vaddr = ph.p_vaddr;
+			hdr = image_bytes(elf, hdr_vaddr, &len);
+		}
 	}
-	len = 1 << 30;
-	if (!hdr_vaddr || !(hdr = image_bytes(elf, hdr_vaddr, &len)) || len < 4 || hdr[0] != 1)
+	if (!hdr || len < 4 || hdr[0] != 1)
 		return -ENOENT;
 	hend = hdr + len;
-	/* version, eh_frame_ptr encoding, fde_count encoding, table encoding */
+	/* version, eh_frame_ptr encoding, fde_count encoding, table encoding,
+	 * eh_frame_ptr, fde_count, then the table */
 	k = read_encoded(hdr + 4, hend, hdr[1], hdr_vaddr + 4, hdr_vaddr, &eh_frame);
 	if (!k || hdr[2] == EH_PE_omit)
 		return -ENOENT;
 	tab = hdr + 4 + k;
 	k = read_encoded(tab, hend, hdr[2], hdr_vaddr + (uint64_t)(tab - hdr), hdr_vaddr, &count);
 	tab += k;
-	/* the table: sorted (initial location, FDE address), datarel sdata4 */
+	/* sorted (initial location, FDE address) pairs, datarel sdata4: what
+	 * every linker writes */
 	if (!k || hdr[3] != 0x3b || count == 0 || (uint64_t)(hend - tab) / 8 < count)
 		return -ENOENT;
 	lo = 0;
 	hi = count;
 	while (lo < hi) {
 		uint64_t mid = (lo + hi) / 2;
-		int32_t loc;
 
-		memcpy(&loc, tab + mid * 8, 4);
-		if (hdr_vaddr + (uint64_t)(int64_t)loc <= addr)
+		memcpy(&rel, tab + mid * 8, 4);
+		if (hdr_vaddr + (uint64_t)(int64_t)rel <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
 		return -ENOENT;
-	memcpy(&cie_off, tab + (lo - 1) * 8 + 4, 4);
-	fde_vaddr = hdr_vaddr + (uint64_t)(int64_t)cie_off;
-	/* the FDE: length, CIE pointer, pc_begin, pc_range */
-	len = 64;
+	memcpy(&rel, tab + (lo - 1) * 8 + 4, 4);
+	*fde_vaddr = hdr_vaddr + (uint64_t)(int64_t)rel;
+	return 0;
+}
+
+int pcinfo_fde_range(Elf *elf, uint64_t addr, uint64_t *start, uint64_t *end)
+{
+	const unsigned char *fde, *cie;
+	uint64_t fde_vaddr, pc_begin, pc_range;
+	size_t len = 64, clen = 512, k;
+	int32_t cie_rel;
+	uint32_t flen;
+	int enc;
+
+	if (hdr_lookup(elf, addr, &fde_vaddr))
+		return -ENOENT;
+	/* the FDE: length, CIE pointer (back from its own field), pc_begin and
+	 * pc_range in the CIE's encoding */
 	fde = image_bytes(elf, fde_vaddr, &len);
 	if (!fde || len < 8)
 		return -ENOENT;
 	memcpy(&flen, fde, 4);
-	memcpy(&cie_off, fde + 4, 4);
-	if (flen == 0xffffffff || flen < 8 || cie_off <= 0)
+	memcpy(&cie_rel, fde + 4, 4);
+	if (flen == 0xffffffff || flen < 8 || cie_rel <= 0)
 		return -ENOENT;
-	{
-		uint64_t cie_vaddr = fde_vaddr + 4 - (uint64_t)(int64_t)cie_off;
-		size_t clen = 512;
-		const unsigned char *cie = image_bytes(elf, cie_vaddr, &clen);
-
-		enc = cie ? cie_fde_encoding(cie, cie + clen) : -1;
-	}
+	cie = image_bytes(elf, fde_vaddr + 4 - (uint64_t)(int64_t)cie_rel, &clen);
+	enc = cie ? cie_fde_encoding(cie, cie + clen) : -1;
 	if (enc < 0)
 		return -ENOENT;
 	k = read_encoded(fde + 8, fde + len, enc, fde_vaddr + 8, 0, &pc_begin);
@@ -383,7 +393,7 @@ static bool fde_start(Dwfl_Module *mod, uint64_t pc, uint64_t *start)
 	Elf *elf = dwfl_module_getelf(mod, &bias);
 	uint64_t lo, hi;
 
-	if (!elf || fde_range(elf, pc - bias, &lo, &hi))
+	if (!elf || pcinfo_fde_range(elf, pc - bias, &lo, &hi))
 		return false;
 	*start = lo + bias;
 	return true;

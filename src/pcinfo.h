@@ -39,4 +39,13 @@ struct pcinfo {
 int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max);
 void pcinfo_release(struct pcinfo *p);
 
+/*
+ * [*start, *end): the range of the FDE holding addr, an address of the ELF
+ * file (load bias removed), from the linker's .eh_frame_hdr search table.
+ * Code without a symbol is named after its FDE's start, one name per
+ * function. Returns 0, or -ENOENT (no table, addr in no FDE). Exposed for
+ * the unit tests.
+ */
+int pcinfo_fde_range(Elf *elf, uint64_t addr, uint64_t *start, uint64_t *end);
+
 #endif

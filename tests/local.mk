@@ -72,3 +72,9 @@ UNIT_TESTS += tests/unit/test-demangle
 tests_unit_test_demangle_SOURCES = tests/unit/test-demangle.c
 tests_unit_test_demangle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_demangle_LDADD = $(UNIT_LDADD)
+
+# pcinfo.c: FDE ranges from .eh_frame_hdr, on the test's own executable
+UNIT_TESTS += tests/unit/test-pcinfo
+tests_unit_test_pcinfo_SOURCES = tests/unit/test-pcinfo.c
+tests_unit_test_pcinfo_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pcinfo_LDADD = $(UNIT_LDADD)
