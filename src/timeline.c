@@ -8,9 +8,10 @@
 #include "timeline.h"
 #include "util.h"
 
-/* A hostile file could claim slice 10^15: past this many slices (11.5
- * days of 100 ms) rows are ignored rather than allocated for. */
-#define TIMELINE_MAX_SLICES 10000000
+/* A hostile file could claim slice 10^15 or a duration of centuries: past
+ * this many slices (55 hours of 100 ms, 32 MB of sums) rows are ignored
+ * rather than allocated for. */
+#define TIMELINE_MAX_SLICES 2000000
 
 struct tl_load {
 	struct timeline *t;
