@@ -441,6 +441,20 @@ static void test_timeline_huge_slice(void **state)
 	timeline_free(t);
 }
 
+/* Nor is a duration of centuries. */
+static void test_timeline_huge_duration(void **state)
+{
+	struct dbenv *e = *state;
+	struct timeline *t;
+
+	fixture_stack(e->fx, 1, 2, "main;a");
+	assert_int_equal(store_set_meta_int(fixture_store(e->fx), "duration_ns", INT64_MAX), 0);
+	t = tl_load(reopen(e), 0);
+	assert_true(t->nslices <= 2000000);
+	assert_int_equal(t->total.count, 2);
+	timeline_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waits_range, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_waits_range_v1, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_timeline_huge_slice, dbenv_setup, dbenv_teardown),
+		cmocka_unit_test_setup_teardown(test_timeline_huge_duration, dbenv_setup,
+						dbenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
