@@ -21,9 +21,11 @@ char *demangle_name(const char *name)
 	return cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI | DMGL_RET_DROP | DMGL_AUTO);
 }
 
-static bool is_ident(int c)
+static bool is_ident(char ch)
 {
-	return isalnum(c) || c == '_' || c == '$' || (unsigned char)c >= 0x80;
+	unsigned char c = (unsigned char)ch;
+
+	return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
 }
 
 /* s[0..len) ends with word (as a whole word, preceded by a non-identifier
