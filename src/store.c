@@ -162,6 +162,7 @@ struct store {
 	int64_t wait_lo, wait_hi;	/* reader: the --waits range, -1 open */
 	int64_t commits;
 	int64_t next_anomaly;
+	bool no_quick_check;	/* reader: store_open_quick() */
 	sqlite3_stmt *stmt[NR_STMTS];
 };
 
@@ -823,6 +824,8 @@ static int check_recording(struct store *st, char **errmsg)
 			       STORE_SCHEMA_VERSION);
 		return -EINVAL;
 	}
+	if (st->no_quick_check)
+		goto tables;
 	ret = prepare(st, "PRAGMA quick_check(1)", &stmt);
 	if (ret)
 		return corrupt(st, ret, errmsg);
@@ -841,6 +844,7 @@ static int check_recording(struct store *st, char **errmsg)
 		return -EINVAL;
 	}
 	sqlite3_finalize(stmt);
+tables:
 	for (i = 0; i < ARRAY_SIZE(required_tables); i++) {
 		ret = has_table(st, required_tables[i]);
 		if (ret < 0)
@@ -940,7 +944,7 @@ static int open_copy(struct store *st, char **errmsg)
 	return ret;
 }
 
-int store_open(const char *path, struct store **out, char **errmsg)
+static int open_reader(const char *path, bool quick_check, struct store **out, char **errmsg)
 {
 	struct store *st;
 	int ret;
@@ -952,6 +956,7 @@ int store_open(const char *path, struct store **out, char **errmsg)
 		return ret;
 	st = xcalloc(1, sizeof(*st));
 	st->wait_lo = st->wait_hi = -1;
+	st->no_quick_check = !quick_check;
 	st->path = xstrdup(path);
 	ret = open_checked(st, path, errmsg);
 	if (ret && st->db && (sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_CANTOPEN) {
@@ -967,6 +972,16 @@ int store_open(const char *path, struct store **out, char **errmsg)
 	}
 	*out = st;
 	return 0;
+}
+
+int store_open(const char *path, struct store **out, char **errmsg)
+{
+	return open_reader(path, true, out, errmsg);
+}
+
+int store_open_quick(const char *path, struct store **out, char **errmsg)
+{
+	return open_reader(path, false, out, errmsg);
 }
 
 char *store_get_meta(struct store *st, const char *key)

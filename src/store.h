@@ -150,6 +150,13 @@ int store_close(struct store *st);
  * quick_check runs on open: it reads the whole file once.
  */
 int store_open(const char *path, struct store **out, char **errmsg);
+/*
+ * As store_open() without the quick_check, so without reading the whole
+ * file: for readers that open the same recording again and again (a
+ * follower refreshing once a second, a continuous recorder's own files)
+ * after one store_open() has checked it. Everything else is checked.
+ */
+int store_open_quick(const char *path, struct store **out, char **errmsg);
 /* Returns a malloc'd value or NULL if the key is absent. */
 char *store_get_meta(struct store *st, const char *key);
 void store_free(struct store *st);
