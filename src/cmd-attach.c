@@ -287,6 +287,9 @@ int cmd_attach(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	uo.path = output;
+	/* the baseline mark (b) compares this one recording with itself */
+	uo.before = uo.after = &a.file;
+	uo.nbefore = uo.nafter = 1;
 	if (ui_model_open(&uo, &m, &err)) {
 		recorder_finish(a.r, -1);
 		die("%s", err);

@@ -434,6 +434,7 @@ struct adder {
 	uint64_t *stamp;	/* per key: the row that last counted it */
 	size_t nstamp;
 	uint64_t row;
+	int64_t slice_lo;	/* a time range's first slice: the run's slice 0 */
 	struct strbuf sb;
 };
 
@@ -442,7 +443,7 @@ static int add_profile_row(void *arg, int64_t slice, int tid UNUSED, int node, i
 {
 	struct adder *a = arg;
 	const struct profile *p = a->p;
-	uint32_t s = clamp_slice(slice), key;
+	uint32_t s = clamp_slice(slice - a->slice_lo), key;
 	int n, cnode;
 
 	if (count < 0 || weight_ns < 0)
@@ -478,10 +479,21 @@ int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
 	char **match;
 	int ret;
 
+	int64_t slice_ns = profile_meta_int(p, "slice_ns", (int64_t)STORE_SLICE_NS);
+	int64_t lo = 0, dur = p->totals.duration_ns;
+
 	*errmsg = NULL;
-	run = diff_add_run(d, side, p->totals.duration_ns,
-			   profile_meta_int(p, "slice_ns", (int64_t)STORE_SLICE_NS), work);
+	if (profile_filter_has_range(&p->filter) && slice_ns > 0) {
+		/* a time range is a run of its own length, from its start */
+		lo = p->filter.slice_lo > 0 ? p->filter.slice_lo : 0;
+		if (p->filter.slice_hi > lo)
+			dur = (p->filter.slice_hi - lo) * slice_ns;
+		else if (dur > 0)
+			dur = dur > lo * slice_ns ? dur - lo * slice_ns : -1;
+	}
+	run = diff_add_run(d, side, dur, slice_ns, work);
 	memset(&a, 0, sizeof(a));
+	a.slice_lo = lo;
 	a.d = d;
 	a.r = d->runs[run];
 	a.p = p;

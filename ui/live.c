@@ -23,6 +23,12 @@ struct ui_live {
 	uint64_t next_reload;	/* monotonic */
 	uint64_t reload_ns;	/* what the last reload took */
 	int64_t start_time;	/* meta start_time, Unix ns */
+	int64_t mark_ns;	/* b: the baseline mark (recording time), 0 none */
+	/* the comparison views, kept out of the view list until a baseline
+	 * mark swaps each in for the view with its digit (Hotspots...) */
+	struct ui_view aside[UI_MAX_VIEWS];
+	int naside;
+	bool swapped;
 };
 
 static struct ui_live *live_new(void)
@@ -116,6 +122,8 @@ static void live_range(struct ui *ui, struct ui_filter *f)
 
 	f->from_ns = l->reset_ns;
 	f->to_ns = -1;
+	if (l->mark_ns > 0)	/* the comparison's after side grows */
+		f->to_ns = now > l->mark_ns ? now : l->mark_ns + 1;
 	if (l->window) {
 		int64_t from = now - UI_LIVE_WINDOW_NS;
 
@@ -201,6 +209,41 @@ static int live_prompt(struct ui *ui, const char *input)
 	return rc;
 }
 
+/* The comparison views in or out of the list, each for the view of its
+ * digit. */
+static void swap_aside(struct ui *ui, bool in)
+{
+	struct ui_live *l = ui->live;
+	struct ui_view tmp;
+	int i, k;
+
+	if (l->swapped == in)
+		return;
+	for (k = 0; k < l->naside; k++)
+		for (i = 0; i < ui->nviews; i++)
+			if (ui->views[i].ops->digit == l->aside[k].ops->digit) {
+				tmp = ui->views[i];
+				ui->views[i] = l->aside[k];
+				l->aside[k] = tmp;
+				ui->views[i].stale = true;
+				break;
+			}
+	l->swapped = in;
+}
+
+static void baseline(struct ui *ui, bool on)
+{
+	struct ui_live *l = ui->live;
+
+	l->mark_ns = on ? rec_now(l) : 0;
+	if (on && l->mark_ns <= 0)
+		l->mark_ns = 1;
+	ui->live_mark_ns = l->mark_ns;
+	swap_aside(ui, on);
+	if (on)		/* the change since the mark, where Hotspots was */
+		ui_show_view(ui, '1');
+}
+
 static int live_key(struct ui *ui, int key)
 {
 	struct ui_live *l = ui->live;
@@ -229,6 +272,7 @@ static int live_key(struct ui *ui, int key)
 	switch (key) {
 	case 'r':
 		l->reset_ns = rec_now(l);
+		baseline(ui, false);
 		ui_live_tick(ui, true);
 		ui_message(ui, false, "counts reset: shown from now on");
 		break;
@@ -246,7 +290,16 @@ static int live_key(struct ui *ui, int key)
 		ui->input_fresh = true;
 		break;
 	case 'b':
-		ui_message(ui, false, "the baseline mark is not there yet");
+		if (!l->naside) {
+			ui_message(ui, true, "no comparison view in this build");
+			break;
+		}
+		baseline(ui, !l->mark_ns);
+		ui_live_tick(ui, true);
+		if (l->mark_ns)
+			ui_message(ui, false, "baseline marked: the change since now, per second (b clears)");
+		else
+			ui_message(ui, false, "baseline cleared");
 		break;
 	}
 	return UI_HANDLED;
@@ -257,14 +310,40 @@ static bool live_tick_hook(struct ui *ui)
 	return ui_live_tick(ui, false);
 }
 
+static void live_free_hook(struct ui *ui)
+{
+	struct ui_live *l = ui->live;
+
+	int k;
+
+	for (k = 0; k < l->naside; k++)
+		if (l->aside[k].ops->destroy)
+			l->aside[k].ops->destroy(l->aside[k].data);
+	l->naside = 0;
+}
+
 void ui_live_setup(struct ui *ui, void *arg)
 {
 	struct ui_live *l = arg;
+	int i, n = 0;
 
 	ui->live = l;
 	ui->live_tick = live_tick_hook;
 	ui->live_key = live_key;
 	ui->live_prompt = live_prompt;
+	ui->live_free = live_free_hook;
+	/* attach: the comparison view (ui_new made it for the baseline) waits
+	 * aside until b */
+	for (i = 0; i < ui->nviews; i++) {
+		if (!(ui->views[i].ops->modes & UI_MODE_BROWSE)) {
+			l->aside[l->naside++] = ui->views[i];
+			continue;
+		}
+		ui->views[n++] = ui->views[i];
+	}
+	if (ui->current >= n)
+		ui->current = 0;
+	ui->nviews = n;
 	if (!l->attach)
 		l->state = file_state(ui->model->p);
 	l->next_reload = monotonic_ns() + UI_LIVE_REFRESH_NS;

@@ -20,6 +20,7 @@ struct mcompare_job {
 	size_t nfiles[2];
 	char *per;
 	struct ui_filter f;
+	int64_t mark_ns;	/* live baseline: before [from, mark), after [mark, to) */
 	/* output */
 	struct diff *d;
 	struct diff_result *r;
@@ -101,9 +102,15 @@ static int compute(struct mcompare_job *j)
 			err = store_open(j->files[s][i], &st, &j->error);
 			if (err)
 				return err;
+			struct ui_filter f = j->f;
+
+			if (j->mark_ns > 0 && s == 0)
+				f.to_ns = j->mark_ns;
+			else if (j->mark_ns > 0)
+				f.from_ns = j->mark_ns;
 			meta = store_get_meta(st, "slice_ns");
-			model_profile_filter(&j->f, &pf);
-			model_range_slices(&j->f, int_or(meta, (int64_t)STORE_SLICE_NS), &pf);
+			model_profile_filter(&f, &pf);
+			model_range_slices(&f, int_or(meta, (int64_t)STORE_SLICE_NS), &pf);
 			free(meta);
 			err = profile_load(st, &pf, &p, &j->error);
 			if (!err)
@@ -196,6 +203,7 @@ void mcompare_start(struct mcompare *m, struct ui *ui, const struct ui_filter *f
 	j->nfiles[1] = o->nafter;
 	j->per = o->per ? xstrdup(o->per) : NULL;
 	j->f = *f;
+	j->mark_ns = ui->live_mark_ns;
 	m->job_filter = *f;
 	if (pthread_create(&j->thread, NULL, job_main, j)) {
 		/* no thread: compute here, the screen waits */

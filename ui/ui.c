@@ -264,7 +264,9 @@ struct ui *ui_new(const struct ui_opts *o, struct ui_model *m, bool utf8)
 
 	ui->opts = o;
 	ui->model = m;
-	ui->mode = o->nbefore ? UI_MODE_COMPARE : UI_MODE_BROWSE;
+	/* live attach: the comparison views too, for the baseline mark */
+	ui->mode = o->live_setup && o->nbefore ? UI_MODE_BROWSE | UI_MODE_COMPARE :
+		   o->nbefore ? UI_MODE_COMPARE : UI_MODE_BROWSE;
 	ui->filter = m->filter;
 	ui->utf8 = utf8;
 	ui->search_dir = 1;
@@ -295,6 +297,8 @@ void ui_free(struct ui *ui)
 	if (!ui)
 		return;
 	cancel_job(ui);
+	if (ui->live_free)
+		ui->live_free(ui);
 	for (i = 0; i < ui->nviews; i++)
 		if (ui->views[i].ops->destroy)
 			ui->views[i].ops->destroy(ui->views[i].data);

@@ -196,6 +196,10 @@ struct ui {
 	bool (*live_tick)(struct ui *ui);
 	int (*live_key)(struct ui *ui, int key);
 	int (*live_prompt)(struct ui *ui, const char *input);
+	void (*live_free)(struct ui *ui);	/* called first by ui_free() */
+	/* > 0: the comparison views compare one recording's [from, mark)
+	 * with its [mark, to) (the live baseline mark) */
+	int64_t live_mark_ns;
 };
 
 /* ---- for views ---- */

@@ -39,6 +39,19 @@ wait_for() {
 	done
 }
 
+# wait_re ERE [SECONDS]: poll until a line of the screen matches ERE
+wait_re() {
+	i=0
+	until screen | grep -qE -- "$1"; do
+		i=$((i + 1))
+		if [ $i -gt $(( ${2:-10} * 20 )) ]; then
+			screen
+			fail "screen never matched '$1'"
+		fi
+		sleep 0.05
+	done
+}
+
 # samples_shown: the header's sample count
 samples_shown() {
 	screen | sed -n '1s/.*samples \([0-9][0-9]*\).*/\1/p'
