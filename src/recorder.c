@@ -44,6 +44,8 @@
 #define MAX_STACK_FRAMES 1024
 #define RESCAN_NS 1000000000ull		/* new threads of attached processes */
 #define QUEUE_MAX_BYTES (64u << 20)	/* read but not yet unwound */
+#define CONSUME_NS 200000000ull		/* unwinding per poll, at most */
+#define FINISH_NS 3000000000ull		/* and at the end */
 #define SPACES_GRACE_NS 2000000000ull	/* address spaces kept after exit */
 
 struct agg_cell {
@@ -804,15 +806,31 @@ static void reader_free(struct recorder *r)
 	pthread_mutex_destroy(&rd->lock);
 }
 
-/* Unwinds and aggregates every queued batch, oldest first. */
-static void reader_consume(struct recorder *r)
+/* Unwinds and aggregates the queued batches, oldest first: with all,
+ * until the queue is empty (the reader has stopped: the end), else those
+ * queued now, for at most CONSUME_NS, so that the caller gets back to its
+ * signals and timers even when the targets sample faster than the
+ * recorder unwinds (the queue then fills, and what overflows it is
+ * counted as lost). At the end, samples still queued after FINISH_NS of
+ * unwinding are counted as lost too: a stop must not wait on a full
+ * queue of an overloaded machine. */
+static void reader_consume(struct recorder *r, bool all)
 {
+	uint64_t until = monotonic_ns() + (all ? FINISH_NS : CONSUME_NS);
+	size_t budget;
 	struct sampler_batch *b;
 
+	pthread_mutex_lock(&r->reader.lock);
+	budget = r->reader.count;
+	pthread_mutex_unlock(&r->reader.lock);
 	for (;;) {
 		uint64_t dropped = 0;
 
+		if (!all && (!budget-- || monotonic_ns() >= until))
+			break;
 		b = reader_pop(&r->reader, &dropped);
+		if (b && all && monotonic_ns() >= until)
+			dropped += sampler_batch_drop_samples(b);
 		r->lost += dropped;
 		r->queue_dropped += dropped;
 		if (!b)
@@ -858,7 +876,7 @@ static void source_drain(struct recorder *r)
 	if (!r->sampler)
 		return;
 	if (r->reader.queue)
-		reader_consume(r);
+		reader_consume(r, !r->reader.running);
 	if (!r->reader.running)
 		sampler_drain(r->sampler, handle_event_commit, r);
 }
@@ -949,6 +967,8 @@ static int write_start_meta(struct recorder *r)
 	store_set_meta_int(r->store, "kernel_frames", r->kernel);
 	store_set_meta(r->store, "unwinder", "libdw");
 	store_set_meta_int(r->store, "waits", r->waits != NULL);
+	/* a reader following the file: live until the end says finished */
+	store_set_meta(r->store, "state", "recording");
 	err = store_commit(r->store);
 	strbuf_release(&sb);
 	return err;
@@ -1241,6 +1261,8 @@ int recorder_finish(struct recorder *r, int exit_status)
 	if (!err)
 		err = store_set_meta_int(r->store, "finished", 1);
 	if (!err)
+		err = store_set_meta(r->store, "state", "finished");
+	if (!err)
 		err = store_commit(r->store);
 	source_close(r);
 	if (store_close(r->store) || err)
@@ -1321,6 +1343,7 @@ static bool per_file_meta(const char *key)
 	static const char *const keys[] = {
 		"start_time", "duration_ns", "samples", "lost", "unwind_errors", "finished",
 		"exit_status", "writer_pid", "last_commit", "commits", "schema_version",
+		"state",
 	};
 	size_t i;
 
@@ -1383,6 +1406,8 @@ int recorder_rotate(struct recorder *r, const char *path, char **errmsg)
 	if (!err)
 		err = store_set_meta_int(r->store, "finished", 1);
 	if (!err)
+		err = store_set_meta(r->store, "state", "finished");
+	if (!err)
 		err = store_commit(r->store);
 	if (err) {
 		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
@@ -1408,6 +1433,8 @@ int recorder_rotate(struct recorder *r, const char *path, char **errmsg)
 	if (!err)
 		err = store_set_meta_int(st, "start_time",
 					 old_start + (int64_t)(now - r->start_ns));
+	if (!err)
+		err = store_set_meta(st, "state", "recording");
 	if (!err)
 		err = store_each_module(old_rd, rotate_module, st);
 	if (!err)

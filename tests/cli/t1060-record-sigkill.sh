@@ -37,4 +37,7 @@ d=$(meta "$T/early.db" duration_ns)
 echo "killed at 1.1 s: ${e:-no} samples over ${d:-no} ns committed"
 [ -n "$e" ] && [ "$e" -gt 0 ] || fail "the recording killed 1.1 s after its start holds no sample"
 [ "$(meta "$T/early.db" finished)" = "" ] || fail "a killed recording says it finished"
+# a follower tells it from a live one by writer_pid: the state stays
+[ "$(meta "$T/early.db" state)" = recording ] || fail "state of a killed recording: $(meta "$T/early.db" state)"
+[ -n "$(meta "$T/early.db" writer_pid)" ] || fail "no writer_pid in the killed recording"
 pass "killed recordings open: $n samples at 2.5 s, $e at 1.1 s"

@@ -141,6 +141,31 @@ static int64_t meta_int(const char *path, const char *key, int64_t dflt)
 	return n;
 }
 
+/* The meta text of key (malloc'd), NULL if absent. */
+static char *meta_str(const char *path, const char *key)
+{
+	struct store *st;
+	char *err = NULL, *v;
+
+	if (store_open(path, &st, &err)) {
+		fail_msg("store_open: %s", err);
+		return NULL;
+	}
+	v = store_get_meta(st, key);
+	store_free(st);
+	return v;
+}
+
+/* meta state is value. */
+static void assert_state(const char *path, const char *value)
+{
+	char *v = meta_str(path, "state");
+
+	assert_non_null(v);
+	assert_string_equal(v, value);
+	free(v);
+}
+
 struct slice_sum {
 	int64_t count[8][2];	/* [slice][tid 100 or 101] */
 	int64_t weight;
@@ -230,6 +255,7 @@ static void test_aggregation(void **state)
 	assert_int_equal(meta_int(e->db, "samples", -1), 6);
 	assert_int_equal(meta_int(e->db, "lost", -1), 7);
 	assert_int_equal(meta_int(e->db, "finished", -1), 1);
+	assert_state(e->db, "finished");
 	assert_int_equal(meta_int(e->db, "exit_status", -1), 0);
 	assert_int_equal(meta_int(e->db, "duration_ns", -1), (int64_t)(400 * MS));
 
@@ -320,6 +346,8 @@ static void test_commit_rule(void **state)
 
 	e->cfg.commit_ns = 250 * MS;
 	r = open_recorder(e);
+	/* a follower sees a recording in progress from the start */
+	assert_state(e->db, "recording");
 	feed_sample(r, 100, 100, T0 + 10 * MS, deep, 3);
 	e->clock = T0 + 249 * MS;
 	assert_int_equal(recorder_poll(r, 0), 0);
@@ -358,6 +386,7 @@ static void test_commit_rule(void **state)
 	assert_int_equal(meta_int(e->db, "samples", -1), 4);
 	/* not finished: what a killed recorder leaves */
 	assert_int_equal(meta_int(e->db, "finished", 0), 0);
+	assert_state(e->db, "recording");
 	recorder_free(r);
 	assert_int_equal(meta_int(e->db, "samples", -1), 4);
 }
