@@ -813,17 +813,32 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	return ret;
 }
 
+/*
+ * The whole-file PRAGMA quick_check that store_open() runs costs as much as
+ * the load itself on a big recording (0.3 s of 1 s for 1M samples in 50,000
+ * stacks). A damaged page makes the reads fail anyway, so read first and
+ * check only when something failed: a damaged recording still gets
+ * store_open()'s message, and a sound one opens in a fraction of the time.
+ */
 int profile_open(const char *path, const struct profile_filter *f, struct profile **out,
 		 char **errmsg)
 {
 	struct store *st;
-	int ret = store_open(path, &st, errmsg);
+	char *checked = NULL;
+	int ret = store_open_quick(path, &st, errmsg);
 
-	if (ret) {
-		*out = NULL;
+	*out = NULL;
+	if (ret)
+		return ret;
+	ret = profile_load(st, f, out, errmsg);
+	store_free(st);
+	if (!ret)
+		return 0;
+	if (store_open(path, &st, &checked)) {
+		free(*errmsg);
+		*errmsg = checked;
 		return ret;
 	}
-	ret = profile_load(st, f, out, errmsg);
 	store_free(st);
 	return ret;
 }
