@@ -88,3 +88,4 @@ tests_progs_heartbeat_CFLAGS = -O1 -g -fno-omit-frame-pointer -Wall -Wextra
 LIVE_TESTS = tests/cli/t9000-ui-follow.sh tests/cli/t9010-attach.sh
 TESTS += $(LIVE_TESTS)
 EXTRA_DIST += $(LIVE_TESTS) tests/cli/live-lib.sh
+dist_man_MANS += man/hotstack-attach.1
