@@ -10,7 +10,7 @@ UI_CORE_SOURCES = \
 	ui/view-hotspots.c ui/view-tree.c ui/view-flame.c \
 	ui/model-query.c ui/model-query.h \
 	ui/view-timeline.c ui/view-threads.c ui/view-waits.c ui/view-source.c \
-	ui/model-compare.c ui/model-compare.h ui/view-compare.c \
+	ui/model-compare.c ui/model-compare.h ui/view-compare.c ui/view-compare-flame.c \
 	ui/screendump.c \
 	ui/live.c ui/live.h
 

@@ -77,6 +77,8 @@ compare compare 100x30 ''
 compare compare-paths 100x30 'S'
 compare compare-ascii 80x24 'j' --ascii
 compare compare-kind 100x30 'c'
+compare compare-flame 100x30 '3jjjj'
+compare compare-flame-ascii 80x24 '3jjl' --ascii
 
 # a version 1 recording: the system call tables have no time slices, so a
 # time range cannot apply to them and the Waits view says so
