@@ -899,6 +899,51 @@ static enum fmt guess_format(struct reader *r)
 	return FMT_FOLDED;
 }
 
+static void builder_release(struct builder *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nthreads; i++)
+		free(b->threads[i].comm);
+	free(b->threads);
+	free(b->cells);
+	free(b->event);
+	hashmap_release(&b->cell_index);
+	hashmap_release(&b->thread_index);
+	stacktree_free(b->tree);
+}
+
+int64_t import_parse(const char *buf, size_t len, int format)
+{
+	struct import_opts o = { .format = format, .kind = KIND_CPU, .frequency = 99 };
+	struct builder b;
+	struct reader r;
+	int64_t samples;
+
+	memset(&r, 0, sizeof(r));
+	r.name = "(buffer)";
+	r.f = fmemopen((void *)buf, len, "r");
+	if (!r.f)
+		return -errno;
+	if (o.format == FMT_AUTO)
+		o.format = guess_format(&r);
+	memset(&b, 0, sizeof(b));
+	b.tree = stacktree_new();
+	b.kind = o.kind;
+	hashmap_init(&b.cell_index);
+	hashmap_init(&b.thread_index);
+	if (o.format == FMT_PERF)
+		import_perf(&b, &r, &o);
+	else
+		import_folded(&b, &r, &o);
+	fclose(r.f);
+	samples = b.samples;
+	count_stacks(&b);
+	reader_release(&r);
+	builder_release(&b);
+	return samples;
+}
+
 static void parse_args(int argc, char **argv, struct import_opts *o)
 {
 	static const struct option longopts[] = {
@@ -984,7 +1029,6 @@ int cmd_import(int argc, char **argv)
 	char name[1024], *err;
 	const char *format;
 	bool renamed;
-	size_t i;
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(import_usage);
@@ -1030,13 +1074,6 @@ int cmd_import(int argc, char **argv)
 		progname, (long long)b.samples, count_stacks(&b), format, sanitized(o.output));
 
 	reader_release(&r);
-	for (i = 0; i < b.nthreads; i++)
-		free(b.threads[i].comm);
-	free(b.threads);
-	free(b.cells);
-	free(b.event);
-	hashmap_release(&b.cell_index);
-	hashmap_release(&b.thread_index);
-	stacktree_free(b.tree);
+	builder_release(&b);
 	return EXIT_OK;
 }

@@ -14,6 +14,12 @@ int cmd_export(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+/* The import parsers on a buffer (for the fuzzer): format 0 guesses, 1
+ * folded, 2 perf script; returns the samples parsed. Bad input dies as
+ * import does (the fuzzer catches die() through die_hook). */
+#include <stddef.h>
+#include <stdint.h>
+int64_t import_parse(const char *buf, size_t len, int format);
 int cmd_merge(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 /* record --continuous (cmd-continuous.c): cmd_record hands over when

@@ -1,0 +1,12 @@
+/* fuzz-import-folded.c - `hotstack import` of folded stacks (cmd-import.c) */
+#include "config.h"
+
+#include "cmd.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	FUZZ_GUARD();
+	import_parse((const char *)data, size, 1);
+	return 0;
+}
