@@ -1128,7 +1128,8 @@ int store_each_node(struct store *st, store_node_cb cb, void *arg)
 
 /*
  * The samples rows of kind (-1: all) and tid (0: all) in slices lo..hi (-1
- * open). total: one row per (tid, node) summed over slices, slice -1.
+ * open). total: rows summed over slices (slice -1) where the recording
+ * keeps such sums.
  */
 static int each_sample(struct store *st, int kind, int tid, int64_t lo, int64_t hi, bool total,
 		       store_sample_cb cb, void *arg)
@@ -1143,12 +1144,12 @@ static int each_sample(struct store *st, int kind, int tid, int64_t lo, int64_t 
 		sql = xasprintf("SELECT slice, tid, node_id, count, weight_ns FROM samples %s",
 				where);
 	else if (table_exists(st, "samples_total"))
-		sql = xstrdup("SELECT -1, tid, node_id, sum(count), sum(weight_ns) "
-			      "FROM samples_total WHERE (kind = ?1 OR ?1 = -1) "
-			      "AND (?2 = 0 OR tid = ?2) GROUP BY tid, node_id");
+		/* no GROUP BY: the caller sums, and sorting 50,000 rows to
+		 * merge kinds cost more than the whole read */
+		sql = xstrdup("SELECT -1, tid, node_id, count, weight_ns FROM samples_total "
+			      "WHERE (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2)");
 	else
-		sql = xasprintf("SELECT -1, tid, node_id, sum(count), sum(weight_ns) FROM samples "
-				"%s GROUP BY tid, node_id", where);
+		sql = xasprintf("SELECT -1, tid, node_id, count, weight_ns FROM samples %s", where);
 	ret = prepare(st, sql, &stmt);
 	free(sql);
 	if (ret)

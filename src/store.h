@@ -211,9 +211,11 @@ int store_each_sample(struct store *st, int kind, int tid, store_sample_cb cb, v
  * an open end). */
 int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_lo,
 			    int64_t slice_hi, store_sample_cb cb, void *arg);
-/* Samples summed over all slices, one row per (tid, node), slice -1: from
- * samples_total when the recording has it (version 2), else summed in SQL.
- * The fast path for whole-recording readers. */
+/* Samples over all slices, slice -1: from samples_total when the recording
+ * has it (version 2: one row per kind, tid and node), else the samples rows
+ * themselves. A (tid, node) may come more than once (several kinds, or a
+ * version 1 file): the caller sums, as for store_each_sample(). The fast
+ * path for whole-recording readers. */
 int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
 
 /*
