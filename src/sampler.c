@@ -661,11 +661,13 @@ static bool take(const uint8_t **p, const uint8_t *end, void *dst, size_t n)
 /* The sample_id trailer of non-sample records: {pid, tid}, {time}, {id}. */
 static void decode_trailer(const uint8_t *end, struct sampler_event *ev, const uint8_t *body)
 {
-	const uint8_t *p = end - 24;
+	const uint8_t *p;
 	uint32_t pt[2];
 
-	if (p < body)
+	/* compare lengths: end - 24 may point before the record */
+	if (end < body || end - body < 24)
 		return;
+	p = end - 24;
 	memcpy(pt, p, 8);
 	memcpy(&ev->time, p + 8, 8);
 	if (!ev->pid) {
