@@ -99,7 +99,8 @@ static int compute(struct mcompare_job *j)
 			struct store *st;
 			char *meta;
 
-			err = store_open(j->files[s][i], &st, &j->error);
+			/* checked when the UI started (ui_model_open()) */
+			err = store_open_quick(j->files[s][i], &st, &j->error);
 			if (err)
 				return err;
 			struct ui_filter f = j->f;
