@@ -103,13 +103,30 @@ gap=$(awk '$1 == "beat" && $4 > m { m = $4 } END { print m + 0 }' "$T/beat.log")
 [ "$gap" -lt 1000000 ] || fail "the target's heartbeat stopped for $gap us"
 pass "q detached; the target runs on (longest heartbeat gap ${gap} us)"
 
+# the attach process of this test (not the shell around it)
+attach_pid() {
+	hspid=$(pgrep -f "attach $TARGET" | while read -r p; do
+		[ "$(cat /proc/$p/comm)" = hotstack ] && echo "$p"; done | head -1)
+	[ -n "$hspid" ] || fail "cannot find the attach process"
+	echo "$hspid"
+}
+
+# Ctrl-C and SIGTERM detach as q does
+start "$HOTSTACK" attach "$TARGET"
+wait_for "live  1 thr"
+keys C-c
+restored 0
+start "$HOTSTACK" attach "$TARGET"
+wait_for "live  1 thr"
+kill -TERM "$(attach_pid)"
+restored 0
+assert_running "$TARGET"
+pass "Ctrl-C and SIGTERM detach; the target runs on"
+
 # SIGKILL of hotstack: the target runs on; reset gives a sane terminal
 start sh -c "\"$HOTSTACK\" attach $TARGET; reset; echo KILLED"
 wait_for "live  1 thr"
-hspid=$(pgrep -f "hotstack attach $TARGET" | while read -r p; do
-	[ "$(cat /proc/$p/comm)" = hotstack ] && echo "$p"; done | head -1)
-[ -n "$hspid" ] || fail "cannot find the attach process"
-kill -KILL "$hspid"
+kill -KILL "$(attach_pid)"
 wait_for KILLED
 restored 0
 b=$(grep -c '^beat' "$T/beat.log")
