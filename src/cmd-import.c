@@ -913,34 +913,49 @@ static void builder_release(struct builder *b)
 	stacktree_free(b->tree);
 }
 
+/* import_parse()'s state, static so import_parse_abort() can free it after
+ * a die() that the fuzzer turned into a longjmp */
+static struct builder parse_b;
+static struct reader parse_r;
+static bool parsing;
+
+void import_parse_abort(void)
+{
+	if (!parsing)
+		return;
+	if (parse_r.f)
+		fclose(parse_r.f);
+	reader_release(&parse_r);
+	builder_release(&parse_b);
+	parsing = false;
+}
+
 int64_t import_parse(const char *buf, size_t len, int format)
 {
 	struct import_opts o = { .format = format, .kind = KIND_CPU, .frequency = 99 };
-	struct builder b;
-	struct reader r;
 	int64_t samples;
 
-	memset(&r, 0, sizeof(r));
-	r.name = "(buffer)";
-	r.f = fmemopen((void *)buf, len, "r");
-	if (!r.f)
+	import_parse_abort();
+	memset(&parse_r, 0, sizeof(parse_r));
+	memset(&parse_b, 0, sizeof(parse_b));
+	parse_r.name = "(buffer)";
+	parse_r.f = fmemopen((void *)buf, len, "r");
+	if (!parse_r.f)
 		return -errno;
+	parse_b.tree = stacktree_new();
+	parse_b.kind = o.kind;
+	hashmap_init(&parse_b.cell_index);
+	hashmap_init(&parse_b.thread_index);
+	parsing = true;
 	if (o.format == FMT_AUTO)
-		o.format = guess_format(&r);
-	memset(&b, 0, sizeof(b));
-	b.tree = stacktree_new();
-	b.kind = o.kind;
-	hashmap_init(&b.cell_index);
-	hashmap_init(&b.thread_index);
+		o.format = guess_format(&parse_r);
 	if (o.format == FMT_PERF)
-		import_perf(&b, &r, &o);
+		import_perf(&parse_b, &parse_r, &o);
 	else
-		import_folded(&b, &r, &o);
-	fclose(r.f);
-	samples = b.samples;
-	count_stacks(&b);
-	reader_release(&r);
-	builder_release(&b);
+		import_folded(&parse_b, &parse_r, &o);
+	samples = parse_b.samples;
+	count_stacks(&parse_b);
+	import_parse_abort();
 	return samples;
 }
 

@@ -16,10 +16,12 @@ int cmd_diff(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 /* The import parsers on a buffer (for the fuzzer): format 0 guesses, 1
  * folded, 2 perf script; returns the samples parsed. Bad input dies as
- * import does (the fuzzer catches die() through die_hook). */
+ * import does (the fuzzer catches die() through die_hook, then calls
+ * import_parse_abort() to free what the parse held). */
 #include <stddef.h>
 #include <stdint.h>
 int64_t import_parse(const char *buf, size_t len, int format);
+void import_parse_abort(void);
 int cmd_merge(int argc, char **argv);
 int cmd_stacks(int argc, char **argv);
 /* record --continuous (cmd-continuous.c): cmd_record hands over when
