@@ -305,6 +305,21 @@ static int live_key(struct ui *ui, int key)
 	return UI_HANDLED;
 }
 
+static const struct ui_help attach_help[] = {
+	{ "p", "pause the display (sampling goes on); p again follows" },
+	{ "r", "reset: counts from now on; clears the baseline" },
+	{ "t", "the last 5 seconds (with %CPU) or cumulative" },
+	{ "b", "baseline mark: Hotspots shows the change since now; b clears" },
+	{ "w", "write what was recorded since the attach (Enter: hotstack.db)" },
+	{ "q, Q, Ctrl-C", "detach and quit: the processes run on" },
+	{ NULL, NULL },
+};
+
+static const struct ui_help follow_help[] = {
+	{ "p", "pause the display; p again follows the recording" },
+	{ NULL, NULL },
+};
+
 static bool live_tick_hook(struct ui *ui)
 {
 	return ui_live_tick(ui, false);
@@ -332,6 +347,7 @@ void ui_live_setup(struct ui *ui, void *arg)
 	ui->live_key = live_key;
 	ui->live_prompt = live_prompt;
 	ui->live_free = live_free_hook;
+	ui->live_help = l->attach ? attach_help : follow_help;
 	/* attach: the comparison view (ui_new made it for the baseline) waits
 	 * aside until b */
 	for (i = 0; i < ui->nviews; i++) {

@@ -588,6 +588,10 @@ static size_t help_lines(struct ui *ui, const struct ui_help **lines, const char
 			titles[n] = i ? NULL : v->ops->name;
 			lines[n++] = &v->ops->help[i];
 		}
+	for (i = 0; ui->live_help && ui->live_help[i].keys && n < max; i++) {
+		titles[n] = i ? NULL : "Live";
+		lines[n++] = &ui->live_help[i];
+	}
 	for (i = 0; global_help[i].keys && n < max; i++) {
 		titles[n] = i ? NULL : "Everywhere";
 		lines[n++] = &global_help[i];

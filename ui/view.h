@@ -197,6 +197,7 @@ struct ui {
 	int (*live_key)(struct ui *ui, int key);
 	int (*live_prompt)(struct ui *ui, const char *input);
 	void (*live_free)(struct ui *ui);	/* called first by ui_free() */
+	const struct ui_help *live_help;	/* the live keys, for ? */
 	/* > 0: the comparison views compare one recording's [from, mark)
 	 * with its [mark, to) (the live baseline mark) */
 	int64_t live_mark_ns;
