@@ -218,6 +218,7 @@ void mcompare_start(struct mcompare *m, struct ui *ui, const struct ui_filter *f
 		m->result = j->r;
 		m->error = j->error;
 		m->filter = *f;
+		m->gen++;
 		j->d = NULL;
 		j->r = NULL;
 		j->error = NULL;
@@ -256,11 +257,62 @@ bool mcompare_poll(struct mcompare *m, struct ui *ui)
 		m->d = NULL;
 	}
 	m->filter = j->f;
+	m->gen++;
 	j->d = NULL;
 	j->r = NULL;
 	j->error = NULL;
 	job_free(j);
 	return true;
+}
+
+static struct {
+	struct ui *ui;
+	struct mcompare m;
+	int refs;
+} shared;
+
+struct mcompare *mcompare_get(struct ui *ui)
+{
+	struct mcompare *m;
+
+	if (!shared.refs || shared.ui == ui) {
+		if (!shared.refs++) {
+			mcompare_init(&shared.m);
+			shared.ui = ui;
+		}
+		return &shared.m;
+	}
+	m = xmalloc(sizeof(*m));	/* a second UI at once (tests): its own */
+	mcompare_init(m);
+	return m;
+}
+
+void mcompare_put(struct mcompare *m, struct ui *ui)
+{
+	if (m == &shared.m) {
+		if (--shared.refs == 0) {
+			mcompare_release(m, ui);
+			shared.ui = NULL;
+		}
+		return;
+	}
+	mcompare_release(m, ui);
+	free(m);
+}
+
+static bool same_filter(const struct ui_filter *a, const struct ui_filter *b)
+{
+	return a->kind == b->kind && a->tid == b->tid && a->from_ns == b->from_ns &&
+	       a->to_ns == b->to_ns;
+}
+
+void mcompare_want(struct mcompare *m, struct ui *ui, const struct ui_filter *f)
+{
+	const struct ui_filter *have = m->job ? &m->job_filter : &m->filter;
+
+	if ((m->result || m->error || m->job) && same_filter(have, f))
+		return;
+	mcompare_start(m, ui, f);
 }
 
 void mcompare_wait(struct mcompare *m, struct ui *ui)

@@ -31,7 +31,19 @@ struct mcompare {
 	struct mcompare_job *job;	/* running, or NULL */
 	struct ui_filter filter;	/* what result was computed for */
 	struct ui_filter job_filter;	/* what the running job computes */
+	unsigned gen;			/* bumped when a result (or error) is taken */
 };
+
+/*
+ * The comparison the views of one UI share (the Compare view and the flame
+ * graph by change compute it once): the first get creates it, the last
+ * put releases it.
+ */
+struct mcompare *mcompare_get(struct ui *ui);
+void mcompare_put(struct mcompare *m, struct ui *ui);
+/* Start a job unless the result (or the running job) is for filter f
+ * already. */
+void mcompare_want(struct mcompare *m, struct ui *ui, const struct ui_filter *f);
 
 void mcompare_init(struct mcompare *m);
 /* Abandons a running job (it frees itself when done). */

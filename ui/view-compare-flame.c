@@ -28,11 +28,11 @@ struct fnode {
 };
 
 struct cfview {
-	struct mcompare m;
+	struct mcompare *m;	/* shared with the Compare view */
 	struct ui *ui;
 	struct fnode *nodes;	/* nodes[0] is the root ("all") */
 	size_t n, cap;
-	const struct diff_result *built;	/* what nodes were built from */
+	unsigned gen;		/* of the result the nodes were built from */
 	int width;		/* laid out for */
 	int cursor;
 	int maxdepth;
@@ -42,7 +42,7 @@ static void *cf_create(struct ui *ui)
 {
 	struct cfview *v = xcalloc(1, sizeof(*v));
 
-	mcompare_init(&v->m);
+	v->m = mcompare_get(ui);
 	v->ui = ui;
 	return v;
 }
@@ -62,7 +62,7 @@ static void cf_destroy(void *view)
 
 	free_nodes(v);
 	free(v->nodes);
-	mcompare_release(&v->m, v->ui);
+	mcompare_put(v->m, v->ui);
 	free(v);
 }
 
@@ -70,14 +70,7 @@ static void cf_reload(void *view, struct ui *ui)
 {
 	struct cfview *v = view;
 
-	if (v->m.result || v->m.error || mcompare_busy(&v->m)) {
-		const struct ui_filter *f = mcompare_busy(&v->m) ? &v->m.job_filter : &v->m.filter;
-
-		if (f->kind == ui->filter.kind && f->tid == ui->filter.tid &&
-		    f->from_ns == ui->filter.from_ns && f->to_ns == ui->filter.to_ns)
-			return;
-	}
-	mcompare_start(&v->m, ui, &ui->filter);
+	mcompare_want(v->m, ui, &ui->filter);
 }
 
 static int add_node(struct cfview *v, int parent, const char *name, size_t len)
@@ -116,11 +109,11 @@ static int add_node(struct cfview *v, int parent, const char *name, size_t len)
 
 static void build(struct cfview *v)
 {
-	const struct diff_result *r = v->m.result;
+	const struct diff_result *r = v->m->result;
 	size_t i;
 
 	free_nodes(v);
-	v->built = r;
+	v->gen = v->m->gen;
 	v->maxdepth = 0;
 	v->cursor = 0;
 	v->width = 0;
@@ -188,8 +181,8 @@ static enum ui_role node_role(const struct fnode *nd)
 
 static void ensure(struct cfview *v, struct ui *ui, int width)
 {
-	mcompare_poll(&v->m, ui);
-	if (v->built != v->m.result || !v->n)
+	mcompare_poll(v->m, ui);
+	if (v->gen != v->m->gen || !v->n)
 		build(v);
 	if (v->width != width) {
 		layout(v, 0, 0, width);
@@ -208,9 +201,9 @@ static void cf_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 	canvas_textf(c, r->x, r->y, r->w, UI_ROLE_TITLE,
 		     "icicle by change: wider = more time (before or after); %s slower, %s faster "
 		     "than %.0f%%%s", canvas_glyph(c, UI_GLYPH_UP), canvas_glyph(c, UI_GLYPH_DOWN),
-		     CHANGE_PCT, mcompare_busy(&v->m) ? "   [computing...]" : "");
-	if (v->m.error) {
-		canvas_text(c, r->x + 2, r->y + 2, r->w - 2, UI_ROLE_WARN, v->m.error);
+		     CHANGE_PCT, mcompare_busy(v->m) ? "   [computing...]" : "");
+	if (v->m->error) {
+		canvas_text(c, r->x + 2, r->y + 2, r->w - 2, UI_ROLE_WARN, v->m->error);
 		return;
 	}
 	for (i = 0; i < v->n; i++) {

@@ -19,7 +19,8 @@
 #include "view.h"
 
 struct cview {
-	struct mcompare m;
+	struct mcompare *m;	/* shared with the flame graph by change */
+	unsigned gen;		/* of the result the rows were set up for */
 	struct ui *ui;
 	bool paths;		/* call paths instead of functions */
 	struct ui_list list;
@@ -30,7 +31,7 @@ static void *cv_create(struct ui *ui)
 {
 	struct cview *v = xcalloc(1, sizeof(*v));
 
-	mcompare_init(&v->m);
+	v->m = mcompare_get(ui);
 	v->ui = ui;
 	return v;
 }
@@ -39,14 +40,14 @@ static void cv_destroy(void *view)
 {
 	struct cview *v = view;
 
-	mcompare_release(&v->m, v->ui);
+	mcompare_put(v->m, v->ui);
 	free(v->cursor_name);
 	free(v);
 }
 
 static const struct diff_row *rows_of(const struct cview *v, size_t *n)
 {
-	const struct diff_result *r = v->m.result;
+	const struct diff_result *r = v->m->result;
 
 	*n = 0;
 	if (!r)
@@ -81,26 +82,21 @@ static void restore_cursor(struct cview *v)
 		}
 }
 
-static bool same_filter(const struct ui_filter *a, const struct ui_filter *b)
-{
-	return a->kind == b->kind && a->tid == b->tid && a->from_ns == b->from_ns &&
-	       a->to_ns == b->to_ns;
-}
-
 static void cv_reload(void *view, struct ui *ui)
 {
 	struct cview *v = view;
-	const struct ui_filter *want = mcompare_busy(&v->m) ? &v->m.job_filter : &v->m.filter;
 
-	if ((v->m.result || v->m.error || mcompare_busy(&v->m)) && same_filter(want, &ui->filter))
-		return;
-	mcompare_start(&v->m, ui, &ui->filter);
+	mcompare_want(v->m, ui, &ui->filter);
 }
 
+/* Take a finished job's result (this view or the other may); a new result
+ * puts the cursor back on its row. */
 static void poll(struct cview *v, struct ui *ui)
 {
-	if (!mcompare_poll(&v->m, ui))
+	mcompare_poll(v->m, ui);
+	if (v->gen == v->m->gen)
 		return;
+	v->gen = v->m->gen;
 	restore_cursor(v);
 }
 
@@ -173,7 +169,7 @@ static void row_line(const struct diff_row *r, bool interval, char *line, size_t
 
 static void draw_title(struct cview *v, struct ui *ui, struct canvas *c, const struct ui_rect *r)
 {
-	const struct diff_result *res = v->m.result;
+	const struct diff_result *res = v->m->result;
 	struct strbuf sb = STRBUF_INIT;
 	char tc[24];
 
@@ -188,7 +184,7 @@ static void draw_title(struct cview *v, struct ui *ui, struct canvas *c, const s
 			    res->side[1].runs == 1 ? "" : "s", tc,
 			    diff_verdict_name(res->total.verdict));
 	}
-	if (mcompare_busy(&v->m))
+	if (mcompare_busy(v->m))
 		strbuf_adds(&sb, sb.len ? "   [computing...]" : "[computing the comparison...]");
 	canvas_text_elided(c, r->x, r->y, r->w, UI_ROLE_TITLE, sb.buf ? sb.buf : "",
 			   CANVAS_ELIDE_END);
@@ -217,8 +213,8 @@ static void cv_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 	canvas_text(c, r->x, r->y + 1, r->w, UI_ROLE_TITLE, title);
 	canvas_text(c, r->x + L.name_x, r->y + 1, r->w - L.name_x, UI_ROLE_TITLE,
 		    v->paths ? "call path (diff's order)" : "function (diff's order)");
-	if (v->m.error) {
-		canvas_text(c, r->x + 2, r->y + 3, r->w - 2, UI_ROLE_WARN, v->m.error);
+	if (v->m->error) {
+		canvas_text(c, r->x + 2, r->y + 3, r->w - 2, UI_ROLE_WARN, v->m->error);
 		return;
 	}
 	rows = rows_of(v, &n);
@@ -341,7 +337,7 @@ static int cv_export(void *view, struct ui *ui, FILE *f, char **errmsg UNUSED)
 	const struct diff_row *rows;
 	char name[4096], mod[1024];
 
-	mcompare_wait(&v->m, ui);
+	mcompare_wait(v->m, ui);
 	rows = rows_of(v, &n);
 	fprintf(f, "# hotstack ui: comparison, %s, kind %s\n", v->paths ? "call paths" : "functions",
 		profile_kind_name(ui->filter.kind));
