@@ -89,3 +89,9 @@ LIVE_TESTS = tests/cli/t9000-ui-follow.sh tests/cli/t9010-attach.sh
 TESTS += $(LIVE_TESTS)
 EXTRA_DIST += $(LIVE_TESTS) tests/cli/live-lib.sh
 dist_man_MANS += man/hotstack-attach.1
+# live.c without a terminal: what is followed, the marker, the attach keys
+check_PROGRAMS += tests/unit/test-ui-live
+TESTS += tests/unit/test-ui-live
+tests_unit_test_ui_live_SOURCES = tests/unit/test-ui-live.c $(UNIT_FIXTURE) $(UI_CORE_SOURCES)
+tests_unit_test_ui_live_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ui_live_LDADD = $(UNIT_LDADD)
