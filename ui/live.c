@@ -183,12 +183,17 @@ bool ui_live_tick(struct ui *ui, bool force)
 	now = monotonic_ns();
 	if (!force && now < l->next_reload)
 		return changed;
-	l->next_reload = now + UI_LIVE_REFRESH_NS;
 	if (!l->frozen && (l->attach || l->state != LIVE_FINISHED)) {
 		reload(ui);
 		if (!l->attach)
 			l->state = file_state(ui->model->p);
 	}
+	/* about once a second; a big recording whose reload takes long is
+	 * reloaded less often, so that reloading stays under a tenth of the
+	 * time (keys wait while it runs) */
+	now = monotonic_ns();
+	l->next_reload = now + (l->reload_ns * 10 > UI_LIVE_REFRESH_NS ? l->reload_ns * 10
+								       : UI_LIVE_REFRESH_NS);
 	set_marker(ui);
 	return true;
 }

@@ -6,8 +6,9 @@
  * live keys: p freeze, r reset, t recent window / cumulative, b baseline
  * mark, w write the recording.
  *
- * About once a second the model is reloaded through the query layer
- * (ui_reload(): views keep their state by call path). Nothing is held open
+ * About once a second (less often when a reload takes more than a tenth
+ * of that) the model is reloaded through the query layer (ui_reload():
+ * views keep their state by call path). Nothing is held open
  * between two reloads, so the writer's WAL checkpoints and its last close
  * works. The header says live, paused, finished (meta finished appeared),
  * stale (the writer, meta writer_pid, is gone, or no commit came for
@@ -24,7 +25,7 @@
 
 #include "ui.h"
 
-#define UI_LIVE_REFRESH_NS 1000000000ull
+#define UI_LIVE_REFRESH_NS 1000000000ull	/* at most 1/10 of the time reloading */
 #define UI_LIVE_STALE_NS 5000000000ull
 #define UI_LIVE_WINDOW_NS 5000000000ll	/* the recent window (t) */
 
