@@ -7,6 +7,14 @@
 . "$(dirname "$0")/live-lib.sh"
 need_root
 
+# wait_commit DB: poll until the recorder committed DB once
+wait_commit() {
+	i=0
+	until [ -s "$1" ] && [ "$(meta "$1" commits 2>/dev/null)" -ge 1 ] 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 200 ] && fail "the recording never committed"; sleep 0.05
+	done
+}
+
 bg "$TESTPROGS/heartbeat" 120 >"$T/beat.log"
 TARGET=$BG
 wait_for_line "$T/beat.log" 5 "heartbeat pid"
@@ -14,10 +22,7 @@ wait_for_line "$T/beat.log" 5 "heartbeat pid"
 # follow: record writes, ui reads; a clean stop gives finished
 bg "$HOTSTACK" record -q -o "$T/f.db" -p "$TARGET"
 REC=$BG
-i=0
-until [ -s "$T/f.db" ] && [ "$(meta "$T/f.db" commits 2>/dev/null)" -ge 1 ] 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 200 ] && fail "the recording never committed"; sleep 0.05
-done
+wait_commit "$T/f.db"
 start "$HOTSTACK" ui f.db
 wait_for "live  samples"
 n1=$(samples_shown)
@@ -36,10 +41,7 @@ pass "finished shown ($n3 samples), q quits"
 # the writer killed: stale
 bg "$HOTSTACK" record -q -o "$T/k.db" -p "$TARGET"
 REC=$BG
-i=0
-until [ -s "$T/k.db" ] && [ "$(meta "$T/k.db" commits 2>/dev/null)" -ge 1 ] 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 200 ] && fail "the recording never committed"; sleep 0.05
-done
+wait_commit "$T/k.db"
 start "$HOTSTACK" ui k.db
 wait_for "live  samples"
 kill -KILL "$REC"

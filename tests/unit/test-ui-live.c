@@ -50,6 +50,25 @@ static struct ui_model *open_model(struct ui_opts *o, const char *path)
 	return m;
 }
 
+/* A UI following path, with the model and follower it needs. */
+static struct ui *follow_ui(struct ui_opts *o, const char *path, struct ui_model **m,
+			    struct ui_live **l)
+{
+	*m = open_model(o, path);
+	*l = ui_live_follow(*m);
+	assert_non_null(*l);
+	o->live_setup = ui_live_setup;
+	o->live_arg = *l;
+	return ui_new(o, *m, false);
+}
+
+static void follow_free(struct ui *ui, struct ui_model *m, struct ui_live *l)
+{
+	ui_free(ui);
+	ui_live_free(l);
+	ui_model_free(m);
+}
+
 static pid_t dead_pid(void)
 {
 	pid_t pid = fork();
@@ -77,32 +96,18 @@ static void test_follow(void **state)
 	ui_model_free(m);
 
 	/* being written by a live process that just committed: live */
-	m = open_model(&o, growing);
-	l = ui_live_follow(m);
-	assert_non_null(l);
-	o.live_setup = ui_live_setup;
-	o.live_arg = l;
-	ui = ui_new(&o, m, false);
+	ui = follow_ui(&o, growing, &m, &l);
 	assert_string_equal(ui->live_marker, "live");
 	ui_key(ui, 'p');
 	assert_string_equal(ui->live_marker, "paused");
 	ui_key(ui, 'r');	/* attach only: a message, nothing reset */
 	assert_non_null(strstr(ui->message, "hotstack attach"));
-	ui_free(ui);
-	ui_live_free(l);
-	ui_model_free(m);
+	follow_free(ui, m, l);
 
 	/* its writer is gone: stale */
-	m = open_model(&o, dead);
-	l = ui_live_follow(m);
-	assert_non_null(l);
-	o.live_setup = ui_live_setup;
-	o.live_arg = l;
-	ui = ui_new(&o, m, false);
+	ui = follow_ui(&o, dead, &m, &l);
 	assert_string_equal(ui->live_marker, "stale");
-	ui_free(ui);
-	ui_live_free(l);
-	ui_model_free(m);
+	follow_free(ui, m, l);
 	free(finished);
 	free(growing);
 	free(dead);
