@@ -353,6 +353,7 @@ void ui_live_setup(struct ui *ui, void *arg)
 	ui->live_prompt = live_prompt;
 	ui->live_free = live_free_hook;
 	ui->live_help = l->attach ? attach_help : follow_help;
+	ui->model->reopen_quick = true;	/* checked by its first open */
 	/* attach: the comparison view (ui_new made it for the baseline) waits
 	 * aside until b */
 	for (i = 0; i < ui->nviews; i++) {

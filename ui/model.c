@@ -95,7 +95,17 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	selection_of(m, f, &pf);
 	if (take_prev(m, f))
 		return 0;
-	err = profile_open(m->path, &pf, &p, errmsg);
+	if (m->reopen_quick) {
+		struct store *st;
+
+		err = store_open_quick(m->path, &st, errmsg);
+		if (!err) {
+			err = profile_load(st, &pf, &p, errmsg);
+			store_free(st);
+		}
+	} else {
+		err = profile_open(m->path, &pf, &p, errmsg);
+	}
 	if (err)
 		return err;
 	install(m, p, f);

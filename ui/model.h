@@ -33,6 +33,9 @@ struct ui_model {
 	 * it (Esc, a toggle) costs no load; NULL if none */
 	struct profile *prev;
 	struct ui_filter prev_filter;
+	/* reloads open the file without the whole-file check (live.c: a
+	 * followed recording, checked at its first open) */
+	bool reopen_quick;
 };
 
 /* An empty model for path; nothing loaded. */
