@@ -399,6 +399,46 @@ static bool fde_start(Dwfl_Module *mod, uint64_t pc, uint64_t *start)
 	return true;
 }
 
+/*
+ * The source file as a path that can be opened: DWARF names files relative
+ * to the compilation directory ("../samples/work.h" from an out-of-tree
+ * build), which the reader's working directory knows nothing of. A
+ * relative file is joined to the CU's DW_AT_comp_dir, and "dir/.." pairs
+ * are folded lexically. Returns a malloc'd path, or NULL for no file.
+ */
+static char *source_path(Dwarf_Die *cudie, const char *file)
+{
+	Dwarf_Attribute attr;
+	const char *dir;
+	char *path, *in, *out;
+
+	if (!file || !*file)
+		return NULL;
+	if (file[0] == '/' || !cudie ||
+	    !(dir = dwarf_formstring(dwarf_attr(cudie, DW_AT_comp_dir, &attr))) || dir[0] != '/')
+		return xstrdup(file);
+	path = xasprintf("%s/%s", dir, file);
+	/* fold "/./" and "/x/../" in place; out never passes in */
+	for (in = out = path; *in;) {
+		if (in[0] == '/' && in[1] == '.' && (in[2] == '/' || !in[2])) {
+			in += 2;
+		} else if (in[0] == '/' && in[1] == '.' && in[2] == '.' && (in[3] == '/' || !in[3]) &&
+			   out > path) {
+			while (out > path && *--out != '/')
+				;
+			in += 3;
+		} else if (in[0] == '/' && in[1] == '/') {
+			in++;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	if (out == path)
+		*out++ = '/';
+	*out = '\0';
+	return path;
+}
+
 /* Fills p; takes function and linkage (malloc'd, linkage may be NULL). */
 static void set(struct pcinfo *p, char *function, char *linkage, const char *module,
 		const char *file, int line, bool is_inline, uint64_t offset, bool have_symbol)
@@ -440,7 +480,7 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 	GElf_Off off = 0;
 	GElf_Sym sym;
 	const char *file = NULL, *symname;
-	char *name = NULL, *linkage = NULL;
+	char *name = NULL, *linkage = NULL, *src;
 	int line = 0, n = 0, nscopes, i;
 	uint64_t file_off, fde_pc = 0;
 	bool fde;
@@ -477,8 +517,10 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
 			continue;
 		iname = die_function(s, cudie, &scopes[i], &linkage);
-		set(&out[n++], iname ? iname : xstrdup("[inlined]"), linkage, m->path, file, line,
+		src = source_path(cudie, file);
+		set(&out[n++], iname ? iname : xstrdup("[inlined]"), linkage, m->path, src, line,
 		    true, 0, false);
+		free(src);
 		file = call_file(cudie, &scopes[i]);
 		line = call_line(&scopes[i]);
 	}
@@ -504,7 +546,9 @@ int pcinfo_lookup(struct space *s, uint64_t pc, struct pcinfo *out, int max)
 	}
 	if (!name)
 		name = xasprintf("%s+0x%" PRIx64, base_name(m->path), file_off);
-	set(&out[n++], name, linkage, m->path, file, line, false, off, symname != NULL);
+	src = source_path(cudie, file);
+	set(&out[n++], name, linkage, m->path, src, line, false, off, symname != NULL);
+	free(src);
 	free(scopes);
 	return n;
 }

@@ -30,7 +30,8 @@ tests_unit_test_ui_model_LDADD = $(UNIT_LDADD)
 UI_CLI_TESTS = \
 	tests/cli/t8000-ui-golden.sh \
 	tests/cli/t8010-ui-tmux.sh \
-	tests/cli/t8020-ui-monkey.sh
+	tests/cli/t8020-ui-monkey.sh \
+	tests/cli/t8070-ui-source-record.sh
 TESTS += $(UI_CLI_TESTS)
 EXTRA_DIST += $(UI_CLI_TESTS) ui/local.mk tests/ui
 dist_man_MANS += man/hotstack-ui.1

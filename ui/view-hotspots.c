@@ -200,6 +200,11 @@ static int hs_key(void *view, struct ui *ui, int key)
 		if (f >= 0 && ui_focus(ui, '2', f))
 			ui_message(ui, true, "no call tree view");
 		return UI_HANDLED;
+	case 'v':
+		f = cursor_func(h);
+		if (f >= 0 && ui_focus(ui, '7', f))
+			ui_message(ui, true, "no source view");
+		return UI_HANDLED;
 	default:
 		return UI_UNHANDLED;
 	}
@@ -282,6 +287,7 @@ static int hs_focus(void *view, struct ui *ui, int func)
 static const struct ui_help hs_help[] = {
 	{ "Enter, Right, l", "open the function in the call tree" },
 	{ "s, >, <", "sort by self, total or name (next, previous)" },
+	{ "v", "the function's source, samples per line (view 7)" },
 	{ "Up Down, j k", "move" },
 	{ "mouse", "click selects, double click opens, wheel scrolls" },
 	{ NULL, NULL },

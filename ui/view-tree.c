@@ -517,6 +517,10 @@ static int tree_key(void *view, struct ui *ui, int key)
 	case 'x':
 		push_drill(tr, ui, tr->t.nodes[node].func);
 		return UI_HANDLED;
+	case 'v':
+		if (tr->t.nodes[node].func >= 0 && ui_focus(ui, '7', tr->t.nodes[node].func))
+			ui_message(ui, true, "no source view");
+		return UI_HANDLED;
 	default:
 		return UI_UNHANDLED;
 	}
@@ -703,6 +707,7 @@ static const struct ui_help tree_help[] = {
 	{ "C", "close everything below the node" },
 	{ "i", "inverted (bottom-up): leaf functions first, their callers below" },
 	{ "x", "callers and callees of the function; Enter follows one, q or Esc back" },
+	{ "v", "the function's source, samples per line (view 7)" },
 	{ "e", "export the paths below the node as folded stacks" },
 	{ "mouse", "click selects, double click opens, wheel scrolls" },
 	{ NULL, NULL },
