@@ -76,6 +76,10 @@ int profile_filter_each_row(struct store *st, const struct profile_filter *f,
  * summed over the recording (slice -1; samples_total in version 2, fast). */
 int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
 			    store_sample_cb cb, void *arg);
+/* Per thread: one row per tid (slice -1, node 0) with f's kind and time
+ * range summed, whatever f's thread; for the Threads view. */
+int profile_filter_each_thread(struct store *st, const struct profile_filter *f,
+			       store_sample_cb cb, void *arg);
 
 struct profile_value {
 	uint64_t count;		/* samples */

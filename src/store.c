@@ -29,6 +29,10 @@
 #include "store.h"
 #include "util.h"
 
+static bool column_exists(struct store *st, const char *table, const char *column);
+static bool table_exists(struct store *st, const char *table);
+static char *with_range(const char *sql, const char *cond);
+
 /* PRAGMA application_id of a hotstack recording: 'HSTR'. */
 #define STORE_APPLICATION_ID 0x48535452
 
@@ -1045,17 +1049,21 @@ int store_each_process(struct store *st, store_process_cb cb, void *arg)
 
 int store_each_thread(struct store *st, int kind, store_thread_cb cb, void *arg)
 {
-	/* threads that sampled but never got a threads row still show up */
+	/* threads that sampled but never got a threads row still show up;
+	 * the sums from samples_total when there is one (version 2): a
+	 * tenth of the rows */
 	static const char sql[] =
-		"WITH s AS (SELECT tid, sum(count) AS n FROM samples WHERE kind = ?1 "
+		"WITH s AS (SELECT tid, sum(count) AS n FROM %s WHERE kind = ?1 "
 		"GROUP BY tid) "
 		"SELECT t.tid, t.pid, t.name, coalesce(s.n, 0) FROM threads t "
 		"LEFT JOIN s ON s.tid = t.tid "
 		"UNION ALL SELECT s.tid, 0, NULL, s.n FROM s "
 		"WHERE s.tid NOT IN (SELECT tid FROM threads) ORDER BY 1";
+	char *q = with_range(sql, table_exists(st, "samples_total") ? "samples_total" : "samples");
 	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, ret = prepare(st, sql, &stmt);
+	int rc = SQLITE_DONE, ret = prepare(st, q, &stmt);
 
+	free(q);
 	if (ret)
 		return ret;
 	sqlite3_bind_int(stmt, 1, kind);
@@ -1065,8 +1073,6 @@ int store_each_thread(struct store *st, int kind, store_thread_cb cb, void *arg)
 	return finish_rows(stmt, rc, ret);
 }
 
-static bool column_exists(struct store *st, const char *table, const char *column);
-static bool table_exists(struct store *st, const char *table);
 
 int store_each_module(struct store *st, store_module_cb cb, void *arg)
 {
@@ -1179,6 +1185,32 @@ int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_l
 int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
 {
 	return each_sample(st, kind, tid, -1, -1, true, cb, arg);
+}
+
+int store_each_thread_sum(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
+			  store_sample_cb cb, void *arg)
+{
+	bool whole = slice_lo < 0 && slice_hi < 0 && table_exists(st, "samples_total");
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE;
+	int ret = prepare(st, whole ?
+			  "SELECT tid, sum(count), sum(weight_ns) FROM samples_total "
+			  "WHERE kind = ?1 OR ?1 = -1 GROUP BY tid" :
+			  "SELECT tid, sum(count), sum(weight_ns) FROM samples "
+			  "WHERE (kind = ?1 OR ?1 = -1) AND (?2 < 0 OR slice >= ?2) "
+			  "AND (?3 < 0 OR slice <= ?3) GROUP BY tid", &stmt);
+
+	if (ret)
+		return ret;
+	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
+	if (!whole) {
+		sqlite3_bind_int64(stmt, 2, slice_lo);
+		sqlite3_bind_int64(stmt, 3, slice_hi);
+	}
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, -1, sqlite3_column_int(stmt, 0), 0, sqlite3_column_int64(stmt, 1),
+			 sqlite3_column_int64(stmt, 2));
+	return finish_rows(stmt, rc, ret);
 }
 
 int store_get_counts(struct store *st, struct store_counts *c)

@@ -217,6 +217,10 @@ int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_l
  * version 1 file): the caller sums, as for store_each_sample(). The fast
  * path for whole-recording readers. */
 int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
+/* Samples of kind summed per thread over slices slice_lo..slice_hi
+ * (inclusive, -1 open): one row per tid, slice -1, node_id 0. */
+int store_each_thread_sum(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
+			  store_sample_cb cb, void *arg);
 
 /*
  * The --waits tables, summed over threads unless tid != 0, and over the

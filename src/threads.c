@@ -198,7 +198,7 @@ int threads_load(struct store *st, const struct profile_filter *f, struct thread
 		what = "samples";
 		sel.kind = l.kind = kinds[k];
 		l.last = -1;
-		ret = profile_filter_each_sum(st, &sel, th_sample, &l);
+		ret = profile_filter_each_thread(st, &sel, th_sample, &l);
 	}
 	if (ret) {
 		*errmsg = xasprintf("cannot read the %s of '%s': %s", what,

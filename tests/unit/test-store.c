@@ -505,6 +505,15 @@ static int anomaly_cb(void *arg, const struct store_anomaly *a)
 	return 0;
 }
 
+static int thread_sum_cb(void *arg, int64_t slice, int tid, int64_t node, int64_t count,
+			 int64_t weight)
+{
+	assert_int_equal(slice, -1);
+	assert_int_equal(node, 0);
+	rows_add(arg, "%d:%lld/%lld;", tid, (long long)count, (long long)weight);
+	return 0;
+}
+
 /* Schema version 2: totals, ranges, waits per slice, anomalies, 0600. */
 static void test_version2(void **state)
 {
@@ -540,6 +549,16 @@ static void test_version2(void **state)
 	assert_int_equal(store_each_sample_range(st, KIND_CPU, 10, -1, 0, sample_cb, &s), 0);
 	assert_int_equal(s.count[2], 7);
 	assert_int_equal(s.count[3], 0);
+	/* per thread, whole and in a range, one kind or all */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_thread_sum(st, KIND_CPU, -1, -1, thread_sum_cb, &r), 0);
+	assert_string_equal(r.buf, "10:8/8000;11:5/5000;");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_thread_sum(st, KIND_CPU, 1, 1, thread_sum_cb, &r), 0);
+	assert_string_equal(r.buf, "10:1/1000;11:5/5000;");
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_each_thread_sum(st, KIND_SEL_WALL, -1, -1, thread_sum_cb, &r), 0);
+	assert_string_equal(r.buf, "10:8/8000;11:12/75000;");
 	store_free(st);
 
 	/* waits per slice, and a range over them */
