@@ -5,7 +5,8 @@
 need_root
 
 "$SAMPLES/threads" 0.3 8 >"$T/alone" || fail "threads failed alone"
-bg_child threads "'$SAMPLES/threads' 20 8 >'$T/traced'"
+# 40 s: 220 snapshots must fit in its life even on a loaded machine
+bg_child threads "'$SAMPLES/threads' 40 8 >'$T/traced'"
 target=$CHILD
 sleep 0.2
 hs stacks "$target" --repeat 200 -v
