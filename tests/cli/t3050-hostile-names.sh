@@ -64,6 +64,8 @@ grep -qF '&lt;/text&gt;&lt;script&gt;alert(1)&lt;/script&gt;;semi\x1b[2J' "$T/h.
 
 # stacks of the live process, text and JSON
 bg "$TESTPROGS/jit" 10 hostile >"$T/jit.out"
+# killed at the end, it cannot remove its map: the test does
+trap 'rm -f "/tmp/perf-$BG.map"; cleanup' EXIT
 wait_for_line "$T/jit.out" 5 '^ready'
 for fmt in text json; do
 	"$HOTSTACK" stacks "$BG" --format $fmt >"$T/s.out" 2>&1 || [ $? -eq 1 ] || fail "stacks --format $fmt failed: $(cat "$T/s.out")"
