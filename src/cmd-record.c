@@ -431,7 +431,9 @@ int cmd_record(int argc, char **argv)
 	if (recorder_start(r))
 		die("%s", recorder_error(r));
 
-	status_line = !o.quiet && isatty(STDERR_FILENO);
+	/* a launched command writes to this terminal too: a line refreshed
+	 * in place would run into its output */
+	status_line = !o.quiet && !o.command && isatty(STDERR_FILENO);
 	start_ns = last_status = monotonic_ns();
 	if (o.duration > 0)
 		end_ns = start_ns + (uint64_t)(o.duration * 1e9);

@@ -5,12 +5,21 @@
 need_root
 command -v script >/dev/null || skip "script (bsdutils) is not installed"
 
-# a pseudo-terminal from script(1): the status line must appear there
-# (stdin from /dev/null: with no stdin at all, as in CI, script gives the
-# command no terminal)
-script -qec "'$HOTSTACK' record -F 499 -o '$T/tty.db' -- '$SAMPLES/split' 1.2" "$T/typescript" </dev/null >/dev/null
+# a pseudo-terminal from script(1): attached to running processes, the
+# status line must appear there (stdin from /dev/null: with no stdin at
+# all, as in CI, script gives the command no terminal)
+"$SAMPLES/spin" 30 >/dev/null &
+spin=$!
+script -qec "'$HOTSTACK' record -F 499 -d 1.2 -o '$T/tty.db' -p $spin" "$T/typescript" </dev/null >/dev/null
+kill "$spin" 2>/dev/null
 grep -q "samples" "$T/typescript" || fail "no status line on a terminal: $(cat "$T/typescript")"
 grep -q "$(printf '\r')" "$T/typescript" || fail "the status line is not refreshed in place"
+# a launched command owns the terminal: no line refreshed in place runs
+# into its output, only the closing summary
+script -qec "'$HOTSTACK' record -F 499 -o '$T/tty2.db' -- '$SAMPLES/split' 0.5" "$T/typescript2" </dev/null >/dev/null
+grep -q "checksum" "$T/typescript2" || fail "the command's output is missing: $(cat "$T/typescript2")"
+grep -q "wrote .* samples" "$T/typescript2" || fail "no summary: $(cat "$T/typescript2")"
+grep -q "$(printf '\r\033')" "$T/typescript2" && fail "a status line ran into the command's output"
 # not a terminal: quiet but for the closing summary
 hs record -F 499 -o "$T/notty.db" -- "$SAMPLES/split" 0.5
 [ "$RC" -eq 0 ] || fail "record exited $RC"
