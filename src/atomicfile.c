@@ -34,11 +34,18 @@ static void guard_remove(void)
 			unlink(guard_paths[i]);
 }
 
+/* Removes the temporaries, then hands the signal to whoever had it before
+ * (the UI restores the terminal on SIGTERM; by default it ends us). */
 static void guard_on_signal(int sig)
 {
+	size_t i;
+
 	if (guard_armed)
 		guard_remove();
-	signal(sig, SIG_DFL);
+	guard_armed = 0;
+	for (i = 0; i < ARRAY_SIZE(guard_signals); i++)
+		if (guard_signals[i] == sig)
+			sigaction(sig, &saved_actions[i], NULL);
 	raise(sig);
 }
 

@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "model.h"
 #include "view.h"
 
@@ -687,25 +688,31 @@ static void search(struct ui *ui, int dir)
 		ui_message(ui, true, "no match for '%s'", ui->last_search);
 }
 
+/* Through the one atomic-write rule: whole or not at all, never through
+ * someone else's symlink (the UI may run as root in /tmp). */
 static void export_to(struct ui *ui, const char *path)
 {
 	struct ui_view *v = cur(ui);
+	struct atomicfile af;
 	char *msg = NULL;
-	FILE *f;
-	int fd, err;
+	int err;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		ui_message(ui, true, "cannot write '%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	err = atomicfile_open(&af, path, &msg);
+	if (err) {
+		ui_message(ui, true, "%s", msg);
+		free(msg);
 		return;
 	}
-	err = v->ops->export(v->data, ui, f, &msg);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (err)
+	err = v->ops->export(v->data, ui, af.f, &msg);
+	if (err) {
+		atomicfile_abort(&af);
 		ui_message(ui, true, "export to '%s' failed: %s", path, msg ? msg : strerror(-err));
+		free(msg);
+		return;
+	}
+	err = atomicfile_commit(&af, &msg);
+	if (err)
+		ui_message(ui, true, "%s", msg);
 	else
 		ui_message(ui, false, "wrote the %s view to '%s'", v->ops->name, path);
 	free(msg);
