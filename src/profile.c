@@ -268,16 +268,27 @@ static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 	return 0;
 }
 
+/* Saturating: a crafted recording's huge counts must not wrap into small
+ * totals (three rows of INT64_MAX summed to 9223372036854775805). */
+static void value_add(struct profile_value *dst, const struct profile_value *v)
+{
+	if (__builtin_add_overflow(dst->count, v->count, &dst->count))
+		dst->count = UINT64_MAX;
+	if (__builtin_add_overflow(dst->weight_ns, v->weight_ns, &dst->weight_ns))
+		dst->weight_ns = UINT64_MAX;
+}
+
 static int load_sample(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t node_id,
 		       int64_t count, int64_t weight_ns)
 {
 	struct loader *l = arg;
 	int i = idmap_find(&l->node_ids, node_id);
 
+	struct profile_value v = { (uint64_t)count, (uint64_t)weight_ns };
+
 	if (i < 0 || count < 0 || weight_ns < 0)
 		return 0;
-	l->p->nodes[i + 1].self.count += count;
-	l->p->nodes[i + 1].self.weight_ns += weight_ns;
+	value_add(&l->p->nodes[i + 1].self, &v);
 	return 0;
 }
 
@@ -488,11 +499,6 @@ static void apply_module_filter(struct profile *p, const int *order, size_t n)
 	free(keep);
 }
 
-static void value_add(struct profile_value *dst, const struct profile_value *v)
-{
-	dst->count += v->count;
-	dst->weight_ns += v->weight_ns;
-}
 
 static bool value_zero(const struct profile_value *v)
 {

@@ -576,6 +576,28 @@ static void test_sparse_ids(void **state)
 	free(s);
 }
 
+/* Huge counts from a crafted recording saturate: they never wrap into a
+ * small total. */
+static void test_huge_counts(void **state)
+{
+	struct env *e = *state;
+	struct store *st = fixture_store(e->fx);
+	const struct profile *p;
+	int f;
+
+	assert_int_equal(store_add_frame(st, 900, 1, "huge", NULL, NULL, 0, false, 0), 0);
+	assert_int_equal(store_add_node(st, 900, 0, 900, 1), 0);
+	assert_int_equal(store_add_samples(st, 0, 1, KIND_CPU, 900, INT64_MAX, INT64_MAX), 0);
+	assert_int_equal(store_add_samples(st, 0, 2, KIND_CPU, 900, INT64_MAX, INT64_MAX), 0);
+	assert_int_equal(store_add_samples(st, 0, 3, KIND_CPU, 900, INT64_MAX, INT64_MAX), 0);
+	p = load(e, NULL);
+	assert_true(p->totals.samples == UINT64_MAX);
+	assert_true(p->totals.weight_ns == UINT64_MAX);
+	f = func_index(p, "huge");
+	assert_true(f >= 0);
+	assert_true(p->funcs[f].self.count == UINT64_MAX);
+}
+
 /* A bigger random tree: the invariants hold. */
 static void test_random_tree(void **state)
 {
@@ -652,6 +674,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_recording, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_damaged_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sparse_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_huge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_tree, setup, teardown),
 	};
 
