@@ -145,17 +145,13 @@ static int attach_save(void *arg, const char *path, char **errmsg)
 
 static void parse_pids(const char *arg, pid_t **pids, int *npids)
 {
-	char *copy = xstrdup(arg), *tok, *save = NULL;
+	char *bad;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long pid;
-
-		if (parse_long(tok, 1, INT_MAX, &pid))
-			die_usage("attach: '%s' is not a process id", sanitized(tok));
-		*pids = xrealloc(*pids, (*npids + 1) * sizeof(**pids));
-		(*pids)[(*npids)++] = (pid_t)pid;
-	}
-	free(copy);
+	if (!parse_pid_list(arg, pids, npids, &bad))
+		return;
+	if (*bad)
+		die_usage("attach: '%s' is not a process id", sanitized(bad));
+	die_usage("attach: no process id given");
 }
 
 int cmd_attach(int argc, char **argv)

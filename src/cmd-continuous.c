@@ -696,19 +696,13 @@ static int find_comm(const char *name, pid_t **out)
 
 static void parse_pids(struct cont_opts *o, const char *arg)
 {
-	char *copy = xstrdup(arg), *tok, *save = NULL;
+	char *bad;
 
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long pid;
-
-		if (parse_long(tok, 1, INT_MAX, &pid))
-			die_usage("record: '%s' is not a process id", sanitized(tok));
-		o->pids = xrealloc(o->pids, (size_t)(o->npids + 1) * sizeof(*o->pids));
-		o->pids[o->npids++] = (pid_t)pid;
-	}
-	free(copy);
-	if (!o->npids)
-		die_usage("record: -p needs a process id");
+	if (!parse_pid_list(arg, &o->pids, &o->npids, &bad))
+		return;
+	if (*bad)
+		die_usage("record: '%s' is not a process id", sanitized(bad));
+	die_usage("record: -p needs a process id");
 }
 
 bool cmd_record_is_continuous(int argc, char **argv)

@@ -352,6 +352,28 @@ int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+int parse_pid_list(const char *arg, pid_t **pids, int *npids, char **bad)
+{
+	char *copy = xstrdup(arg), *tok, *save = NULL;
+	int before = *npids;
+
+	*bad = NULL;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long pid;
+
+		if (parse_long(tok, 1, INT_MAX, &pid)) {
+			*bad = xstrdup(tok);
+			break;
+		}
+		*pids = xrealloc(*pids, (size_t)(*npids + 1) * sizeof(**pids));
+		(*pids)[(*npids)++] = (pid_t)pid;
+	}
+	free(copy);
+	if (!*bad && *npids == before)
+		*bad = xstrdup("");
+	return *bad ? -EINVAL : 0;
+}
+
 static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;

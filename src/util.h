@@ -92,6 +92,13 @@ int parse_long(const char *s, long min, long max, long *out);
 int64_t int_or(const char *s, int64_t dflt);
 /* Parse a duration in seconds ("10", "2.5"); returns 0 or -EINVAL. */
 int parse_seconds(const char *s, double *out);
+/*
+ * Append the process ids of a comma-separated list ("1234,1240") to
+ * *pids (realloc'd) and *npids. Returns 0, or -EINVAL with *bad pointing
+ * at a malloc'd copy of the first item that is not a process id (an
+ * empty list gives "" there). The -p of record, attach and continuous.
+ */
+int parse_pid_list(const char *arg, pid_t **pids, int *npids, char **bad);
 
 /* CLOCK_MONOTONIC in nanoseconds (the clock the sampler stamps events with). */
 uint64_t monotonic_ns(void);

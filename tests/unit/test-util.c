@@ -103,6 +103,33 @@ static void test_parse_long(void **state UNUSED)
 	assert_int_equal(v, 99);
 }
 
+static void test_parse_pid_list(void **state UNUSED)
+{
+	pid_t *pids = NULL;
+	int n = 0;
+	char *bad;
+
+	assert_int_equal(parse_pid_list("12,34", &pids, &n, &bad), 0);
+	assert_null(bad);
+	assert_int_equal(n, 2);
+	assert_int_equal(pids[0], 12);
+	assert_int_equal(pids[1], 34);
+	/* a second -p appends */
+	assert_int_equal(parse_pid_list("56", &pids, &n, &bad), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(pids[2], 56);
+	assert_int_equal(parse_pid_list("7,x8,9", &pids, &n, &bad), -EINVAL);
+	assert_string_equal(bad, "x8");
+	free(bad);
+	assert_int_equal(parse_pid_list("0", &pids, &n, &bad), -EINVAL);
+	assert_string_equal(bad, "0");
+	free(bad);
+	assert_int_equal(parse_pid_list(",,", &pids, &n, &bad), -EINVAL);
+	assert_string_equal(bad, "");
+	free(bad);
+	free(pids);
+}
+
 static void test_parse_seconds(void **state UNUSED)
 {
 	double v = -1;
@@ -182,6 +209,7 @@ static void test_xgrow(void **state UNUSED)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_pid_list),
 		cmocka_unit_test(test_sanitize_controls),
 		cmocka_unit_test(test_sanitize_escape_sequences),
 		cmocka_unit_test(test_sanitize_utf8),
