@@ -64,10 +64,15 @@ rm -f "$map"
 # a container: own PID and mount namespaces, /tmp a private tmpfs; the map
 # is /tmp/perf-1.map inside, invisible from the host's /tmp
 if unshare --pid --fork --mount true 2>/dev/null; then
+	# the build may itself be under /tmp, which the tmpfs hides: run a
+	# copy of the program from outside it
+	jitcopy=$(mktemp /var/tmp/hotstack-jit.XXXXXX) || fail "mktemp in /var/tmp failed"
+	cp "$TESTPROGS/jit" "$jitcopy" && chmod 755 "$jitcopy" || fail "cannot copy the jit program"
 	unshare --pid --fork --mount --propagation private \
-		sh -c 'mount -t tmpfs tmpfs /tmp && exec "$0" 30' "$TESTPROGS/jit" >"$T/ns.out" 2>"$T/ns.err" &
+		sh -c 'mount -t tmpfs tmpfs /tmp && exec "$0" 30' "$jitcopy" >"$T/ns.out" 2>"$T/ns.err" &
 	ns=$!
 	PIDS_TO_KILL="$PIDS_TO_KILL $ns"
+	trap 'rm -f "$jitcopy"; cleanup' EXIT
 	wait_for_line "$T/ns.out" 5 '^ready'
 	inner=$(pgrep -P "$ns" | head -1)
 	[ -n "$inner" ] || fail "no process inside the namespace"
