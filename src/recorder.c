@@ -43,9 +43,15 @@
 #define DEFAULT_STACK 16384
 #define MAX_STACK_FRAMES 1024
 #define RESCAN_NS 1000000000ull		/* new threads of attached processes */
-#define QUEUE_MAX_BYTES (64u << 20)	/* read but not yet unwound */
+/* read but not yet unwound: as much as the kernel's ring buffers would
+ * have held before the reader thread took the data out of them (with
+ * --waits, 64 MiB a CPU), so a burst is never dropped sooner than it was */
+#define QUEUE_MAX_BYTES (64ull << 20)
+#define QUEUE_MAX_BYTES_WAITS (256ull << 20)
 #define CONSUME_NS 200000000ull		/* unwinding per poll, at most */
-#define FINISH_NS 3000000000ull		/* and at the end */
+#define FINISH_NS 20000000000ull	/* and at the end: what was sampled is
+					 * unwound, unless the machine is so
+					 * loaded that even 20 s do not do */
 #define SPACES_GRACE_NS 2000000000ull	/* address spaces kept after exit */
 
 struct agg_cell {
@@ -86,6 +92,7 @@ struct reader {
 	struct sampler_batch **queue;	/* ring of cap slots */
 	size_t head, count, cap;
 	size_t bytes, peak_bytes;	/* queued */
+	size_t max_bytes;		/* what may be queued */
 	uint64_t dropped;		/* samples dropped, not yet counted */
 	int notify_fd;		/* eventfd: batches were queued */
 	int stop_fd;		/* eventfd: the thread must stop */
@@ -671,7 +678,7 @@ static void reader_push(struct reader *rd, struct sampler_batch *b)
 	size_t bytes = sampler_batch_bytes(b);
 
 	pthread_mutex_lock(&rd->lock);
-	if (rd->bytes + bytes > QUEUE_MAX_BYTES || rd->count == rd->cap) {
+	if (rd->bytes + bytes > rd->max_bytes) {
 		rd->dropped += sampler_batch_drop_samples(b);
 		bytes = sampler_batch_bytes(b);
 	}
@@ -758,6 +765,7 @@ static int reader_start(struct recorder *r)
 	int err;
 
 	pthread_mutex_init(&rd->lock, NULL);
+	rd->max_bytes = r->waits ? QUEUE_MAX_BYTES_WAITS : QUEUE_MAX_BYTES;
 	rd->cap = 64;
 	rd->queue = xcalloc(rd->cap, sizeof(*rd->queue));
 	rd->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -16,6 +16,7 @@ coverage() {
 
 check() {
 	coverage "$1" >"$T/cov"
+	echo "lost: $(meta "$1" lost)"
 	cat "$T/cov"
 	[ -s "$T/cov" ] || fail "no thread lived long enough to check"
 	# at least 95%; above 100% is allowed up to 125%: the clock events that
