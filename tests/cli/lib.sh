@@ -14,8 +14,11 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/hotstack-test.XXXXXX")
 PIDS_TO_KILL=""
 cleanup() {
+	# a target a test left stopped (SIGSTOP) would not die of SIGTERM
+	# and the wait below would hang the whole suite: continue it too
 	for p in $PIDS_TO_KILL; do
 		kill "$p" 2>/dev/null || true
+		kill -CONT "$p" 2>/dev/null || true
 	done
 	for p in $PIDS_TO_KILL; do
 		wait "$p" 2>/dev/null || true
@@ -186,4 +189,22 @@ bg_child() {
 		[ $i -gt 250 ] && fail "$1 did not start"
 		sleep 0.02
 	done
+}
+
+# need_quiet_cpu PROGRAM [ARGS...]: the statistical diff tests assume the
+# machine's run-to-run noise is small (diff assumes 3% for one run per
+# side, and a 5% gate must be measurable with 5). Runs PROGRAM bare 5
+# times and skips, saying the figure, when the spread of its CPU time
+# (coefficient of variation) is over 5%: on such a machine a program's
+# own time moves more than the changes the test has to find.
+need_quiet_cpu() {
+	cv=$(for i in 1 2 3 4 5; do
+		bash -c 'TIMEFORMAT=%U; time "$@" >/dev/null 2>&1' sh "$@" 2>&1 | tail -1
+	done | awk '{ s += $1; q += $1 * $1; n++ }
+		END { m = s / n; v = q / n - m * m; if (v < 0) v = 0;
+		      printf "%.1f", (m > 0 ? 100 * sqrt(v) / m : 0) }')
+	echo "run-to-run noise of $(basename "$1") bare: ${cv}% (CPU time, 5 runs)"
+	awk -v c="$cv" 'BEGIN { exit !(c > 5) }' &&
+		skip "this machine's run-to-run noise is ${cv}% (over 5%): too noisy to test a 5% gate"
+	return 0
 }

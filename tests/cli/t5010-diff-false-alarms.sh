@@ -5,6 +5,7 @@
 # prints the measured rates
 . "$(dirname "$0")/lib.sh"
 need_root
+need_quiet_cpu "$SAMPLES/job-before" 1000
 
 n=6
 i=1

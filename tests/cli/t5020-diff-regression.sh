@@ -5,6 +5,7 @@
 # recordings is inconclusive or same, never a verdict
 . "$(dirname "$0")/lib.sh"
 need_root
+need_quiet_cpu "$SAMPLES/job-before" 1000
 
 mkdir "$T/before" "$T/slow"
 cp "$SAMPLES/job-before" "$T/before/job"

@@ -12,7 +12,8 @@ sleep 0.3
 kill -STOP "$spin"
 sleep 0.1
 hs stacks "$spin" --format json
-[ "$RC" -eq 0 ] || fail "stacks of a stopped process exited $RC: $(cat "$T/err")"
+[ "$RC" -eq 0 ] || fail "stacks of a stopped process exited $RC: $(cat "$T/err") \
+$(jq -c '[.threads[] | {tid, state, stopped, complete, error}]' "$T/out" 2>/dev/null)"
 [ "$(jq '[.threads[] | select(.state == "T")] | length' "$T/out")" -eq 3 ] ||
 	fail "the threads were not reported stopped (T)"
 jq -e '.complete' "$T/out" >/dev/null || fail "stacks of the stopped process are not complete"
