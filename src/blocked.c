@@ -30,6 +30,12 @@ static int read_once(pid_t pid, pid_t tid, const struct proc_ranges *maps, size_
 	err = procfs_syscall(pid, tid, &first);
 	if (err)
 		return err;
+	/* not in a system call (stopped by a signal in user code, or in a
+	 * page fault): /proc gives sp and pc only, and at an arbitrary
+	 * instruction the CFA rules may need the other registers; a stop
+	 * reads them all */
+	if (first.nr < 0)
+		return -EAGAIN;
 	have_slices = procfs_timeslices(pid, tid, &before) == 0;
 	t->tid = tid;
 	t->result = CAPTURE_FAILED;
