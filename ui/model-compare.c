@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model-compare.h"
+#include "model-query.h"
 #include "model.h"
 #include "profile.h"
 #include "store.h"
@@ -97,7 +98,6 @@ static int compute(struct mcompare_job *j)
 			struct profile_filter pf;
 			struct profile *p = NULL;
 			struct store *st;
-			char *meta;
 
 			/* checked when the UI started (ui_model_open()) */
 			err = store_open_quick(j->files[s][i], &st, &j->error);
@@ -109,10 +109,7 @@ static int compute(struct mcompare_job *j)
 				f.to_ns = j->mark_ns;
 			else if (j->mark_ns > 0)
 				f.from_ns = j->mark_ns;
-			meta = store_get_meta(st, "slice_ns");
-			model_profile_filter(&f, &pf);
-			model_range_slices(&f, int_or(meta, (int64_t)STORE_SLICE_NS), &pf);
-			free(meta);
+			mq_query_filter(st, &f, &pf);
 			err = profile_load(st, &pf, &p, &j->error);
 			if (!err)
 				err = diff_add_profile(j->d, (enum diff_side)s, st, p, work[s],

@@ -61,8 +61,7 @@ void mq_store_release(struct mq_store *s)
 	s->path = NULL;
 }
 
-/* The profile selection of the UI's filters (kind, thread, time range). */
-static void query_filter(struct store *st, const struct ui_filter *f, struct profile_filter *pf)
+void mq_query_filter(struct store *st, const struct ui_filter *f, struct profile_filter *pf)
 {
 	char *meta = store_get_meta(st, "slice_ns");
 
@@ -94,7 +93,7 @@ int mtimeline_load(struct mtimeline *m, struct store *st, const struct ui_filter
 	struct timeline *t;
 	int err;
 
-	query_filter(st, f, &pf);
+	mq_query_filter(st, f, &pf);
 	err = timeline_load(st, &pf, &t, errmsg);
 	if (err)
 		return err;
@@ -201,7 +200,7 @@ int mthreads_load(struct mthreads *m, struct store *st, const struct ui_filter *
 	struct threads_table *t;
 	int err;
 
-	query_filter(st, f, &pf);
+	mq_query_filter(st, f, &pf);
 	err = threads_load(st, &pf, &t, errmsg);
 	if (err)
 		return err;
@@ -435,7 +434,7 @@ int mwaits_load(struct mwaits *m, struct store *st, const struct ui_filter *f, c
 	struct waits_summary *w;
 	int err;
 
-	query_filter(st, f, &pf);
+	mq_query_filter(st, f, &pf);
 	err = waits_summary_load_store(st, &pf, &w, errmsg);
 	if (err)
 		return err;

@@ -31,6 +31,9 @@ struct mq_store {
 /* The store of path, opened on first use; NULL with *errmsg on failure. */
 struct store *mq_store_get(struct mq_store *s, const char *path, char **errmsg);
 void mq_store_release(struct mq_store *s);
+/* The profile selection of the UI's filters (kind, thread, time range),
+ * the range in the recording's own slices. */
+void mq_query_filter(struct store *st, const struct ui_filter *f, struct profile_filter *pf);
 
 /* ---- timeline ---- */
 
