@@ -5,7 +5,11 @@
  * mode opens one event per CPU on the child, and attach mode one per
  * (thread, CPU) with every event of a CPU redirected (SET_OUTPUT) into the
  * first one's ring buffer. Records from different CPUs are not ordered, so
- * each drain copies them out and sorts them by timestamp.
+ * each drain copies them out and sorts them by timestamp, and holds back
+ * those newer than the moment it began: a ring read later in the same
+ * drain holds records another ring will only show at the next drain (a
+ * thread that sleeps on one CPU and wakes on another), and a system call
+ * must not be paired with an exit from after its next enter.
  */
 #include "config.h"
 
@@ -69,6 +73,9 @@ struct sampler {
 	int npids;
 	struct hashmap tids;	/* attach mode: tids with events */
 	struct sampler_batch batch;	/* sampler_drain()'s, reused */
+	struct sampler_batch held;	/* records newer than the last drain's start */
+	uint64_t seq;		/* records read so far: their order in the rings */
+	int disabled;		/* atomic: sampler_disable() was called */
 	uint64_t throttled;
 };
 
@@ -636,6 +643,7 @@ void sampler_disable(struct sampler *s)
 
 	for (i = 0; i < s->nfds; i++)
 		ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+	__atomic_store_n(&s->disabled, 1, __ATOMIC_RELEASE);
 }
 
 bool sampler_has_kernel(const struct sampler *s)
@@ -907,7 +915,7 @@ static uint64_t record_time(const uint8_t *rec, uint32_t len)
 }
 
 /* Copies every record of one ring into the batch. */
-static void read_ring(struct ring *r, struct sampler_batch *b)
+static void read_ring(struct ring *r, struct sampler_batch *b, uint64_t *seq)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	const uint8_t *data = (const uint8_t *)r->base + 4096;
@@ -942,7 +950,7 @@ static void read_ring(struct ring *r, struct sampler_batch *b)
 		rec = &b->recs[b->nrecs++];
 		rec->off = (uint32_t)b->len;
 		rec->len = h.size;
-		rec->seq = b->nrecs;
+		rec->seq = ++*seq;
 		rec->time = record_time(dst, h.size);
 		b->len += h.size;
 		tail += h.size;
@@ -959,18 +967,58 @@ static int cmp_record(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Reads every ring into b (emptied first) and sorts it by time. */
+/* How much older than a drain's start a record must be to be given out:
+ * a record is written to its ring a few microseconds after its time. */
+#define HOLD_MARGIN_NS 2000000ull
+
+/* Appends the records [from, to) of src to dst. */
+static void batch_append(struct sampler_batch *dst, const struct sampler_batch *src, size_t from,
+			 size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		const struct raw_record *r = &src->recs[i];
+		struct raw_record *d;
+
+		xgrow(&dst->buf, &dst->cap, dst->len + r->len, 1);
+		memcpy(dst->buf + dst->len, src->buf + r->off, r->len);
+		xgrow(&dst->recs, &dst->recs_cap, dst->nrecs + 1, sizeof(*dst->recs));
+		d = &dst->recs[dst->nrecs++];
+		*d = *r;
+		d->off = (uint32_t)dst->len;
+		dst->len += r->len;
+	}
+}
+
+/* Reads every ring into b (emptied first), after the records held back by
+ * the previous read, and sorts it by time. Records newer than this read's
+ * start stay held for the next one, unless the sampling has stopped (every
+ * ring is then read to its end). */
 static void read_rings(struct sampler *s, struct sampler_batch *b)
 {
+	uint64_t cut = monotonic_ns() - HOLD_MARGIN_NS;
+	bool all = __atomic_load_n(&s->disabled, __ATOMIC_ACQUIRE) || sampler_done(s);
+	size_t keep;
 	int c;
 
 	b->len = 0;
 	b->nrecs = 0;
+	batch_append(b, &s->held, 0, s->held.nrecs);
+	s->held.len = 0;
+	s->held.nrecs = 0;
 	for (c = 0; c < s->ncpus; c++)
 		if (s->rings[c].base)
-			read_ring(&s->rings[c], b);
+			read_ring(&s->rings[c], b, &s->seq);
 	if (b->nrecs > 1)
 		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_record);
+	if (all)
+		return;
+	keep = b->nrecs;
+	while (keep > 0 && b->recs[keep - 1].time > cut)
+		keep--;
+	batch_append(&s->held, b, keep, b->nrecs);
+	b->nrecs = keep;
 }
 
 struct sampler_batch *sampler_read(struct sampler *s)
@@ -1077,5 +1125,7 @@ void sampler_close(struct sampler *s)
 	free(s->pids);
 	free(s->batch.buf);
 	free(s->batch.recs);
+	free(s->held.buf);
+	free(s->held.recs);
 	free(s);
 }

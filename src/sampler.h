@@ -142,7 +142,9 @@ int sampler_drain(struct sampler *s, void (*cb)(void *arg, const struct sampler_
  * The same in two halves, for a reader thread that keeps the ring buffers
  * empty while the owner of the sampler decodes, unwinds and symbolizes:
  * sampler_read() copies what every ring holds into a batch sorted by time
- * (NULL if there was nothing); it touches only the ring buffers, so one
+ * (NULL if there was nothing), holding back the records newer than its
+ * start until the next call (all of them once the sampling has stopped),
+ * so that each batch's records are older than the next batch's; it touches only the ring buffers, so one
  * thread may call it (and sampler_poll_fd(), sampler_done()) while another
  * calls sampler_batch_each() on earlier batches, sampler_rescan() and
  * sampler_disable(). sampler_batch_each() decodes a batch in time order,
