@@ -458,6 +458,9 @@ int cmd_record(int argc, char **argv)
 		print_status(r, true);
 	recorder_stats(r, &st);
 	recorder_free(r);
+	debug("lost: %" PRIu64 " in the kernel's ring buffers, %" PRIu64
+	      " dropped from a full queue (peak %.1f MiB) while unwinding fell behind",
+	      st.lost - st.queue_dropped, st.queue_dropped, (double)st.queue_peak_bytes / 1048576);
 
 	if (!o.quiet) {
 		double mb = stat(o.output, &stbuf) ? 0 : (double)stbuf.st_size / 1e6;

@@ -62,11 +62,17 @@ EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
 EXTRA_DIST += tests/cli/linkers.sh
 TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
+if SANITIZERS
+HOTSTACK_SANITIZED = yes
+else
+HOTSTACK_SANITIZED = no
+endif
 AM_TESTS_ENVIRONMENT = \
 	HOTSTACK='$(abs_top_builddir)/hotstack'; \
 	SAMPLES='$(abs_top_builddir)/samples'; \
 	TESTPROGS='$(abs_top_builddir)/tests/progs'; \
-	export HOTSTACK SAMPLES TESTPROGS;
+	HOTSTACK_SANITIZED='$(HOTSTACK_SANITIZED)'; \
+	export HOTSTACK SAMPLES TESTPROGS HOTSTACK_SANITIZED;
 
 # always on (issue 12): a steady workload whose leaf_30 triples for a while,
 # and the continuous recording tests
