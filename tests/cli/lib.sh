@@ -178,19 +178,26 @@ expect() {
 	echo "ok: hotstack $* -> $RC: $(head -1 "$T/err")"
 }
 
-# as_nobody ARGS...: hotstack ARGS run as user nobody, from a copy of the
-# binary in a directory nobody owns (its working directory: relative paths
-# land there); sets RC, $T/out and $T/err
-as_nobody() {
+# run_as_nobody PROGRAM ARGS...: PROGRAM run as user nobody, from a copy in
+# a directory nobody owns (its working directory: relative paths land
+# there); sets RC, $T/out and $T/err. as_nobody ARGS...: the same for
+# hotstack.
+run_as_nobody() {
 	command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+	nobody_prog=$(basename "$1")
 	nobody_dir=$(mktemp -d /tmp/hotstack-nobody.XXXXXX)
-	cp "$HOTSTACK" "$nobody_dir/hotstack"
-	chmod 755 "$nobody_dir" "$nobody_dir/hotstack"
+	cp "$1" "$nobody_dir/$nobody_prog"
+	shift
+	chmod 755 "$nobody_dir" "$nobody_dir/$nobody_prog"
 	chown nobody "$nobody_dir"
 	RC=0
 	(cd "$nobody_dir" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-		./hotstack "$@") >"$T/out" 2>"$T/err" || RC=$?
+		"./$nobody_prog" "$@") >"$T/out" 2>"$T/err" || RC=$?
 	rm -rf "$nobody_dir"
+}
+
+as_nobody() {
+	run_as_nobody "$HOTSTACK" "$@"
 }
 
 # bg_child NAME COMMAND: runs the shell COMMAND in the background (for its

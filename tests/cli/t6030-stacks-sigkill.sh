@@ -6,14 +6,8 @@
 need_root
 
 "$SAMPLES/threads" 0.3 8 >"$T/alone" || fail "threads failed alone"
-bg sh -c "'$SAMPLES/threads' 20 8 >'$T/traced'"
-target=""
-i=0
-while [ -z "$target" ]; do
-	target=$(pgrep -P "$BG" -x threads || true)
-	i=$((i + 1)); [ $i -gt 100 ] && fail "threads did not start"
-	sleep 0.02
-done
+bg_child threads "'$SAMPLES/threads' 20 8 >'$T/traced'"
+target=$CHILD
 sleep 0.2
 utime() { awk '{ print $14 }' "/proc/$target/stat"; }
 n=0

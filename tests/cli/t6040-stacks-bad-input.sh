@@ -5,17 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-expect() {	# expect CODE PATTERN ARGS...
-	code=$1
-	pattern=$2
-	shift 2
-	hs "$@"
-	[ "$RC" -eq "$code" ] || fail "'hotstack $*' exited $RC, expected $code; stderr: $(cat "$T/err")"
-	grep -Eq -e "$pattern" "$T/err" || fail "'hotstack $*': stderr does not match '$pattern': $(cat "$T/err")"
-	[ "$(grep -c . "$T/err")" -le 2 ] || fail "'hotstack $*': more than 2 lines of error"
-	echo "ok: hotstack $* -> $RC: $(head -1 "$T/err")"
-}
-
 expect 64 "which process" stacks
 expect 64 "not a process id" stacks abc
 expect 64 "not a process id" stacks -- -5

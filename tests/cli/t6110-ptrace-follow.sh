@@ -34,13 +34,8 @@ assert_running "$spin"
 pass "threads, children and attached processes followed"
 
 # not permitted: the sampler says so at open, naming the privilege
-d=$(mktemp -d /tmp/hotstack-nobody.XXXXXX)
-cp "$TESTPROGS/ptsample-check" "$d/"
-chmod 755 "$d" "$d/ptsample-check"
-(cd "$d" && setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	./ptsample-check -d 1 -p "$spin") >"$T/out" 2>"$T/err"
-rc=$?
-rm -rf "$d"
+run_as_nobody "$TESTPROGS/ptsample-check" -d 1 -p "$spin"
+rc=$RC
 echo "nobody: rc=$rc: $(cat "$T/err")"
 [ "$rc" -eq 2 ] || fail "nobody: expected exit 2, got $rc"
 grep -Eq "ptrace_scope|CAP_SYS_PTRACE" "$T/err" || fail "nobody: the message names no privilege"
