@@ -10,7 +10,7 @@
 #include "model-query.h"
 #include "model.h"
 #include "profile.h"
-#include "store.h"
+#include "query.h"
 
 struct mcompare_job {
 	pthread_t thread;
@@ -100,7 +100,7 @@ static int compute(struct mcompare_job *j)
 			struct store *st;
 
 			/* checked when the UI started (ui_model_open()) */
-			err = store_open_quick(j->files[s][i], &st, &j->error);
+			err = query_open(j->files[s][i], &st, &j->error);
 			if (err)
 				return err;
 			struct ui_filter f = j->f;
@@ -119,9 +119,9 @@ static int compute(struct mcompare_job *j)
 			if (!err && natural && diff_natural_unit(p) != DIFF_PER_RUN)
 				o.unit = DIFF_PER_SECOND;
 			profile_free(p);
-			store_free(st);
+			query_close(st);
 			if (err)
-				return err;
+				return query_explain(j->files[s][i], err, &j->error);
 		}
 	return diff_compute(j->d, &o, &j->r, &j->error);
 }

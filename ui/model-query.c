@@ -7,12 +7,13 @@
 
 #include "model-query.h"
 #include "model.h"
+#include "query.h"
 
 /* ---- the store ---------------------------------------------------------- */
 
 /* One reader shared by the views (UI thread only). The model has read the
  * recording already, so it is opened without the whole-file check
- * (store_open_quick(): ~0.25 s of CPU less for 1M samples). */
+ * (query_open(): ~0.25 s of CPU less for 1M samples). */
 static struct {
 	char *path;
 	struct store *st;
@@ -28,7 +29,7 @@ struct store *mq_store_get(struct mq_store *s, const char *path, char **errmsg)
 	if (!shared.st || strcmp(shared.path, path)) {
 		struct store *st;
 
-		if (store_open_quick(path, &st, errmsg))
+		if (query_open(path, &st, errmsg))
 			return NULL;
 		if (shared.st) {	/* another recording: not shared */
 			s->st = st;
@@ -48,13 +49,13 @@ void mq_store_release(struct mq_store *s)
 {
 	if (s->st && s->st == shared.st) {
 		if (--shared.refs == 0) {
-			store_free(shared.st);
+			query_close(shared.st);
 			free(shared.path);
 			shared.st = NULL;
 			shared.path = NULL;
 		}
 	} else {
-		store_free(s->st);
+		query_close(s->st);
 	}
 	free(s->path);
 	s->st = NULL;
@@ -63,11 +64,8 @@ void mq_store_release(struct mq_store *s)
 
 void mq_query_filter(struct store *st, const struct ui_filter *f, struct profile_filter *pf)
 {
-	char *meta = store_get_meta(st, "slice_ns");
-
 	model_profile_filter(f, pf);
-	model_range_slices(f, int_or(meta, (int64_t)STORE_SLICE_NS), pf);
-	free(meta);
+	model_range_slices(f, query_slice_ns(st), pf);
 }
 
 /* ---- timeline ----------------------------------------------------------- */

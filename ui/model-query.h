@@ -22,8 +22,8 @@
 #include "view.h"
 #include "waitsummary.h"
 
-/* A recording opened once for a view and kept (store_open() checks the
- * whole file: not on every filter change). */
+/* A recording opened once for a view and kept (src/query.h: the whole
+ * file is checked once when the UI starts, not on every filter change). */
 struct mq_store {
 	char *path;
 	struct store *st;

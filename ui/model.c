@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "query.h"
 
 struct ui_model *model_new(const char *path)
 {
@@ -98,10 +99,10 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	if (m->reopen_quick) {
 		struct store *st;
 
-		err = store_open_quick(m->path, &st, errmsg);
+		err = query_open(m->path, &st, errmsg);
 		if (!err) {
 			err = profile_load(st, &pf, &p, errmsg);
-			store_free(st);
+			query_close(st);
 		}
 	} else {
 		err = profile_open(m->path, &pf, &p, errmsg);
@@ -423,12 +424,10 @@ static int model_check_sides(const struct ui_opts *o, char **errmsg)
 	}
 	for (s = 0; s < 2; s++)
 		for (i = 0; i < (s ? o->nafter : o->nbefore); i++) {
-			struct store *st;
-			int err = store_open(s ? o->after[i] : o->before[i], &st, errmsg);
+			int err = query_check(s ? o->after[i] : o->before[i], errmsg);
 
 			if (err)
 				return err;
-			store_free(st);
 		}
 	return 0;
 }

@@ -101,3 +101,7 @@ TESTS += tests/unit/test-ui-live
 tests_unit_test_ui_live_SOURCES = tests/unit/test-ui-live.c $(UNIT_FIXTURE) $(UI_CORE_SOURCES)
 tests_unit_test_ui_live_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ui_live_LDADD = $(UNIT_LDADD)
+# the UI's layering on the sources: ui/ reads the query layer, never the store
+UI_LAYER_TESTS = tests/cli/t8080-ui-layering.sh
+TESTS += $(UI_LAYER_TESTS)
+EXTRA_DIST += $(UI_LAYER_TESTS)
