@@ -609,41 +609,69 @@ static void find_hot_frames(struct profile *p, const int *order, size_t n)
 
 /* ---- call tree -------------------------------------------------------- */
 
-static int cmp_func_names(const struct profile *p, int a, int b)
-{
-	const struct profile_func *fa = &p->funcs[a], *fb = &p->funcs[b];
-	int c = strcmp(fa->name, fb->name);
+/* A function's name and module path, gathered so that sorting compares
+ * them without going through funcs[] and modules[]; prefix holds the
+ * name's first 8 bytes big-endian (zero after its end), so that most
+ * comparisons are one integer compare. */
+struct name_key {
+	uint64_t prefix;
+	const char *name, *path;
+	int func;
+};
 
-	if (c)
-		return c;
-	return strcmp(fa->module >= 0 ? p->modules[fa->module].path : "",
-		      fb->module >= 0 ? p->modules[fb->module].path : "");
+static uint64_t name_prefix(const char *s)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		v = v << 8 | (unsigned char)*s;
+		if (*s)
+			s++;
+	}
+	return v;
 }
 
-static int cmp_func_index(const void *a, const void *b, void *arg)
+static int cmp_name_keys(const void *a, const void *b)
 {
-	return cmp_func_names(arg, *(const int *)a, *(const int *)b);
+	const struct name_key *x = a, *y = b;
+	int c = (x->prefix > y->prefix) - (x->prefix < y->prefix);
+
+	if (!c)
+		c = strcmp(x->name, y->name);
+	if (!c)
+		c = strcmp(x->path, y->path);
+	return c ? c : (x->func > y->func) - (x->func < y->func);
+}
+
+/* Name order of two functions, by rank (rank_funcs() ran). */
+static int cmp_func_names(const struct profile *p, int a, int b)
+{
+	return (p->func_rank[a] > p->func_rank[b]) - (p->func_rank[a] < p->func_rank[b]);
 }
 
 /*
- * rank[f]: the place of function f in name order, equal names equal ranks,
- * so that sorting the call tree's children (hundreds of thousands on a big
- * recording) compares integers rather than strings.
+ * p->func_rank[f]: the place of function f in name order (name, module
+ * path, then index: every rank differs), so that sorting the call tree's
+ * children (hundreds of thousands on a big recording) and the UI's rows
+ * compares integers rather than strings.
  */
-static int *func_name_ranks(const struct profile *p)
+static void rank_funcs(struct profile *p)
 {
-	int *order = xmalloc((p->nfuncs + 1) * sizeof(*order));
-	int *rank = xmalloc((p->nfuncs + 1) * sizeof(*rank));
+	struct name_key *keys = xmalloc((p->nfuncs + 1) * sizeof(*keys));
 	size_t i;
 
+	for (i = 0; i < p->nfuncs; i++) {
+		keys[i].name = p->funcs[i].name;
+		keys[i].prefix = name_prefix(keys[i].name);
+		keys[i].path = p->funcs[i].module >= 0 ? p->modules[p->funcs[i].module].path : "";
+		keys[i].func = (int)i;
+	}
+	qsort(keys, p->nfuncs, sizeof(*keys), cmp_name_keys);
+	p->func_rank = xmalloc((p->nfuncs + 1) * sizeof(*p->func_rank));
 	for (i = 0; i < p->nfuncs; i++)
-		order[i] = (int)i;
-	qsort_r(order, p->nfuncs, sizeof(*order), cmp_func_index, (void *)p);
-	for (i = 0; i < p->nfuncs; i++)
-		rank[order[i]] = i && !cmp_func_names(p, order[i - 1], order[i]) ?
-				 rank[order[i - 1]] : (int)i;
-	free(order);
-	return rank;
+		p->func_rank[keys[i].func] = (int)i;
+	free(keys);
 }
 
 struct cnode_order {
@@ -665,7 +693,7 @@ static int cmp_cnodes(const void *a, const void *b, void *arg)
 
 static void sort_cnode_children(struct profile *p)
 {
-	struct cnode_order o = { p, func_name_ranks(p) };
+	struct cnode_order o = { p, p->func_rank };
 	int *kids = NULL;
 	size_t cap = 0, i;
 
@@ -685,7 +713,6 @@ static void sort_cnode_children(struct profile *p)
 			p->cnodes[kids[k]].next_sibling = k + 1 < n ? kids[k + 1] : -1;
 	}
 	free(kids);
-	free((void *)o.rank);
 }
 
 /*
@@ -890,7 +917,9 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 		sum_nodes(p, p->order, p->norder);
 		sum_funcs(p, p->order, p->norder);
 		find_hot_frames(p, p->order, p->norder);
-		build_cnodes(p, p->order, p->norder);
+		rank_funcs(p);
+		if (!p->filter.no_call_tree)
+			profile_call_tree(p);
 		p->totals.lost = profile_meta_int(p, "lost", 0);
 		p->totals.unwind_errors = profile_meta_int(p, "unwind_errors", 0);
 		p->totals.duration_ns = profile_meta_int(p, "duration_ns", -1);
@@ -904,6 +933,12 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	free(l.node_frame_ids);
 	hashmap_release(&l.funcs);
 	return ret;
+}
+
+void profile_call_tree(struct profile *p)
+{
+	if (!p->ncnodes)
+		build_cnodes(p, p->order, p->norder);
 }
 
 /*
@@ -947,6 +982,7 @@ void profile_free(struct profile *p)
 	free(p->funcs);
 	free(p->nodes);
 	free(p->cnodes);
+	free(p->func_rank);
 	free(p->order);
 	pool_free(p->strings);
 	free(p);

@@ -60,8 +60,12 @@ struct profile_filter {
 	 * of meta slice_ns from the start); slice_hi 0 means no upper bound, so
 	 * a zeroed range selects the whole recording */
 	int64_t slice_lo, slice_hi;
+	/* leave the call tree (cnodes) unbuilt: ncnodes 0 and every node's
+	 * cnode -1 until profile_call_tree(); a reader that shows only some
+	 * views (the UI) skips a third of the load */
+	bool no_call_tree;
 };
-#define PROFILE_FILTER_INIT { KIND_CPU, 0, NULL, 0, 0 }
+#define PROFILE_FILTER_INIT { KIND_CPU, 0, NULL, 0, 0, false }
 
 /* Whether f restricts the time range, and whether slice lies inside it. */
 bool profile_filter_has_range(const struct profile_filter *f);
@@ -178,6 +182,9 @@ struct profile {
 	struct profile_cnode *cnodes;
 	size_t ncnodes;
 	int *order;		/* nodes reachable from the root, pre-order, root excluded */
+	/* per function its place in name order (name, module path, index):
+	 * every rank differs; sorting by it is an int compare */
+	int *func_rank;
 	size_t norder;
 	struct strpool *strings;	/* owns every string above */
 };
@@ -188,6 +195,9 @@ struct profile {
  */
 int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
 		 char **errmsg);
+/* Build p's call tree if filter.no_call_tree left it out (else nothing).
+ * This writes to p: call it before other threads read p. */
+void profile_call_tree(struct profile *p);
 /* store_open() + profile_load() + store_free(). */
 int profile_open(const char *path, const struct profile_filter *f, struct profile **out,
 		 char **errmsg);

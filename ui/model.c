@@ -24,7 +24,6 @@ void model_free(struct ui_model *m)
 	profile_free(m->p);
 	profile_free(m->prev);
 	free(m->uself);
-	free(m->name_rank);
 	free(m->path);
 	free(m);
 }
@@ -57,6 +56,9 @@ static void selection_of(const struct ui_model *m, const struct ui_filter *f,
 	model_profile_filter(f, pf);
 	if (m->p)	/* the recording's own slice length */
 		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), pf);
+	/* the views walk their own lazy tree (mtree); the profile's call tree
+	 * was a third of the load: built when asked for (model_call_tree()) */
+	pf->no_call_tree = true;
 }
 
 /* Make p (loaded for f) the model's profile; the one before is kept. */
@@ -69,8 +71,6 @@ static void install(struct ui_model *m, struct profile *p, const struct ui_filte
 	m->filter = *f;
 	free(m->uself);
 	m->uself = NULL;
-	free(m->name_rank);
-	m->name_rank = NULL;
 	m->has_waits = profile_meta(p, "waits") != NULL;
 }
 
@@ -256,38 +256,14 @@ bool model_func_is_kernel(const struct profile *p, int func)
 	return mod >= 0 && p->modules[mod].is_kernel;
 }
 
-static const struct profile *rank_profile;
-
-static int cmp_func_names(const void *a, const void *b)
-{
-	const struct profile *p = rank_profile;
-	const struct profile_func *x = &p->funcs[*(const int *)a], *y = &p->funcs[*(const int *)b];
-	int c = strcmp(x->name, y->name);
-
-	if (!c)
-		c = strcmp(x->module >= 0 ? p->modules[x->module].path : "",
-			   y->module >= 0 ? p->modules[y->module].path : "");
-	return c ? c : (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
-}
-
 const int *model_name_rank(struct ui_model *m)
 {
-	const struct profile *p = m->p;
-	int *order;
-	size_t i;
+	return m->p->func_rank;
+}
 
-	if (m->name_rank)
-		return m->name_rank;
-	order = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*order));
-	for (i = 0; i < p->nfuncs; i++)
-		order[i] = (int)i;
-	rank_profile = p;
-	qsort(order, p->nfuncs, sizeof(*order), cmp_func_names);
-	m->name_rank = xmalloc((p->nfuncs ? p->nfuncs : 1) * sizeof(*m->name_rank));
-	for (i = 0; i < p->nfuncs; i++)
-		m->name_rank[order[i]] = (int)i;
-	free(order);
-	return m->name_rank;
+void model_call_tree(struct ui_model *m)
+{
+	profile_call_tree(m->p);
 }
 
 /* Self per function with kernel leaves given to their nearest user caller. */

@@ -25,9 +25,6 @@ struct ui_model {
 	/* per function self with kernel frames hidden (a kernel leaf's samples
 	 * go to its nearest user caller); built on demand, NULL until then */
 	struct profile_value *uself;
-	/* per function its place in name order (name, module path): sorting
-	 * by it is an int compare; built on demand, NULL until then */
-	int *name_rank;
 	uint64_t load_ns;		/* how long the last load took */
 	/* the selection loaded before this one, kept so that going back to
 	 * it (Esc, a toggle) costs no load; NULL if none */
@@ -73,8 +70,11 @@ void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf);
  * range [from_ns, to_ns) touches. */
 void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct profile_filter *pf);
 
-/* model->name_rank, built if needed. */
+/* Per function its place in name order (profile func_rank). */
 const int *model_name_rank(struct ui_model *m);
+/* m->p is loaded without its call tree (p->cnodes, node cnode): build it
+ * before reading those. */
+void model_call_tree(struct ui_model *m);
 
 bool model_frame_is_kernel(const struct profile *p, int frame);
 bool model_func_is_kernel(const struct profile *p, int func);

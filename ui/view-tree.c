@@ -652,6 +652,7 @@ static int hottest_path(struct tree *tr, struct ui *ui, int func)
 	int best = -1, path[4096], depth = 0, i, n;
 	size_t c;
 
+	model_call_tree(ui->model);	/* the model loads without it */
 	for (c = 1; c < p->ncnodes; c++)
 		if (p->cnodes[c].func == func &&
 		    (best < 0 || p->cnodes[c].total.count > p->cnodes[best].total.count))
