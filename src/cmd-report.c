@@ -365,31 +365,21 @@ static int lookup_func(const struct profile *p, const char *name)
 
 #define WAIT_ROWS 10
 
-static bool is_kernel_frame(const char *f)
-{
-	size_t n = strlen(f);
-
-	return n > 4 && !strcmp(f + n - 4, "_[k]");
-}
-
 /* An off-CPU stack, innermost first, the way a person reads a wait: the
- * kernel function it waited in (past the scheduler's own frames), then the
- * user frames that led there, at most max of them. */
+ * kernel function it waited in (waits_stack_site()), then the user frames
+ * that led there, at most max of them. */
 static void print_stack_line(char *const *frames, size_t n, size_t max)
 {
-	size_t i = n, shown = 0;
+	size_t i, shown = 0;
+	int user, kernel;
 	char buf[256];
 
-	while (i > 0 && is_kernel_frame(frames[i - 1]) &&
-	       (!strncmp(frames[i - 1], "__schedule", 10) || !strncmp(frames[i - 1], "schedule", 8)))
-		i--;
-	if (i > 0 && is_kernel_frame(frames[i - 1])) {
-		printf("%s", sanitize(buf, sizeof(buf), frames[i - 1]));
+	waits_stack_site(frames, n, &user, &kernel);
+	if (kernel >= 0) {
+		printf("%s", sanitize(buf, sizeof(buf), frames[kernel]));
 		shown++;
-		while (i > 0 && is_kernel_frame(frames[i - 1]))
-			i--;
 	}
-	for (; i > 0 && shown < max; i--, shown++)
+	for (i = (size_t)(user + 1); i > 0 && shown < max; i--, shown++)
 		printf("%s%s", shown ? " <- " : "", sanitize(buf, sizeof(buf), frames[i - 1]));
 	if (i)
 		printf(" <- ...");

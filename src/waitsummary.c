@@ -343,3 +343,26 @@ void waits_summary_free(struct waits_summary *w)
 	free(w->io);
 	free(w);
 }
+
+int waits_frame_is_kernel(const char *frame)
+{
+	size_t n = strlen(frame);
+
+	return n > 4 && !strcmp(frame + n - 4, "_[k]");
+}
+
+void waits_stack_site(char *const *frames, size_t n, int *user, int *kernel)
+{
+	size_t i = n;
+
+	*user = *kernel = -1;
+	while (i > 0 && waits_frame_is_kernel(frames[i - 1]) &&
+	       (!strncmp(frames[i - 1], "__schedule", 10) || !strncmp(frames[i - 1], "schedule", 8)))
+		i--;
+	if (i > 0 && waits_frame_is_kernel(frames[i - 1]))
+		*kernel = (int)(i - 1);
+	while (i > 0 && waits_frame_is_kernel(frames[i - 1]))
+		i--;
+	if (i > 0)
+		*user = (int)(i - 1);
+}

@@ -68,4 +68,13 @@ int waits_summary_load_store(struct store *st, const struct profile_filter *sel,
 			     struct waits_summary **out, char **errmsg);
 void waits_summary_free(struct waits_summary *w);
 
+/* Where an off-CPU stack waited, as `report --waits` names it (frames root
+ * first, folded names: kernel frames end in "_[k]"): *user, the innermost
+ * user-space frame (the blocking call: read, futex, ...); *kernel, the
+ * kernel function it waited in, past the scheduler's own frames (schedule,
+ * __schedule); each an index into frames, or -1 when there is none. */
+void waits_stack_site(char *const *frames, size_t n, int *user, int *kernel);
+/* Whether a folded frame name is a kernel frame ("name_[k]"). */
+int waits_frame_is_kernel(const char *frame);
+
 #endif

@@ -402,7 +402,7 @@ static void build_wrows(struct mwaits *m)
 		wrow(m, MWAITS_NOTE, -1,
 		     "recorded without --waits: no off-CPU time, system calls or I/O "
 		     "(hotstack record --waits)");
-	wrow(m, MWAITS_HEADING, 0, "Off-CPU stacks, by time blocked");
+	wrow(m, MWAITS_HEADING, 0, "Off-CPU by time blocked: wait site ← callers (kernel)");
 	for (i = 0; i < w->nstacks; i++)
 		wrow(m, MWAITS_STACK, (int)i, NULL);
 	if (!w->nstacks)
@@ -562,6 +562,14 @@ int mwaits_open(struct mwaits *m, const char **why)
 		m->stack[i] = xstrdup(frames[n - 1 - i]);
 	m->nstack = n;
 	m->stack_list.n = (int)n;
+	m->stack_list.cursor = m->stack_list.top = 0;
+	if (r->kind == MWAITS_STACK) {	/* the cursor on the wait site */
+		int user, kframe;
+
+		waits_stack_site(frames, n, &user, &kframe);
+		if (user >= 0)
+			m->stack_list.cursor = (int)n - 1 - user;
+	}
 	if (r->kind == MWAITS_STACK)
 		m->stack_title = xasprintf("off-CPU stack: %.3f s blocked, %llu samples",
 					   m->w->stacks[r->index].ns / 1e9,
@@ -576,6 +584,40 @@ int mwaits_open(struct mwaits *m, const char **why)
 void mwaits_close(struct mwaits *m)
 {
 	free_stack(m);
+}
+
+/* A frame's name without the folded kernel suffix. */
+static void add_frame_name(struct strbuf *sb, const char *frame)
+{
+	size_t n = strlen(frame);
+
+	strbuf_add(sb, frame, waits_frame_is_kernel(frame) ? n - 4 : n);
+}
+
+void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, bool kernel,
+			struct strbuf *sb)
+{
+	int user, kframe, i;
+
+	waits_stack_site(s->frames, s->nframes, &user, &kframe);
+	if (user < 0) {		/* a kernel thread: its frames, leaf first */
+		for (i = (int)s->nframes - 1; i >= 0; i--) {
+			add_frame_name(sb, s->frames[i]);
+			if (i)
+				strbuf_adds(sb, sep);
+		}
+		return;
+	}
+	for (i = user; i >= 0; i--) {
+		strbuf_adds(sb, s->frames[i]);
+		if (i)
+			strbuf_adds(sb, sep);
+	}
+	if (kernel && kframe >= 0) {
+		strbuf_adds(sb, "  (kernel: ");
+		add_frame_name(sb, s->frames[kframe]);
+		strbuf_adds(sb, ")");
+	}
 }
 
 /* ---- source ------------------------------------------------------------- */

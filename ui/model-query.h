@@ -143,6 +143,13 @@ int mwaits_selectable(const struct mwaits *m, int row, int dir);
  * without a stack: the message says why in *why). */
 int mwaits_open(struct mwaits *m, const char **why);
 void mwaits_close(struct mwaits *m);
+/* The label of an off-CPU stack row, led by its wait site as `report
+ * --waits` names it (waits_stack_site()): the blocking call, then its
+ * callers outward, joined by sep; then, with kernel, "  (kernel: F)" for
+ * the kernel function it waited in. A stack without user frames is
+ * labelled by its kernel frames alone. */
+void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, bool kernel,
+			struct strbuf *sb);
 void mwaits_save_cursor(struct mwaits *m);
 void mwaits_restore_cursor(struct mwaits *m);
 

@@ -2,9 +2,13 @@
  * --waits): off-CPU stacks by time blocked, the system call table and I/O
  * by file and socket, for the thread and time range in force
  *
- * One list with three sections (model-query.h: mwaits). Enter on a stack or
- * a system call opens the stack that waited, leaf first; Enter on one of
- * its frames opens that function in the call tree; q or Esc closes it.
+ * One list with three sections (model-query.h: mwaits). An off-CPU stack
+ * is led by its wait site, as `report --waits` names it: the blocking call
+ * (the innermost user frame), its callers, then the kernel function it
+ * waited in (mwaits_stack_label()), so the user's code shows at 80
+ * columns. Enter on a stack or a system call opens the stack that waited,
+ * leaf first, kernel frames included; Enter on one of its frames opens
+ * that function in the call tree; q or Esc closes it.
  */
 #include "config.h"
 
@@ -87,24 +91,34 @@ static void fmt_bytes(char *buf, size_t size, uint64_t n)
 		snprintf(buf, size, "%.1fG", n / 1073741824.0);
 }
 
-/* A stack leaf first: "read ← do_io ← main". */
-static void stack_text(struct canvas *c, char *const *frames, size_t n, struct strbuf *sb)
+/* Between a frame and its caller: "read ← do_io ← main". */
+static const char *sep(const struct canvas *c)
 {
-	const char *sep = c && c->utf8 ? " \xe2\x86\x90 " : " < ";
+	return c && c->utf8 ? " \xe2\x86\x90 " : " < ";
+}
+
+/* A stack leaf first, every frame. */
+static void stack_text(char *const *frames, size_t n, struct strbuf *sb)
+{
 	size_t i;
 
 	for (i = n; i-- > 0;) {
 		strbuf_adds(sb, frames[i]);
 		if (i)
-			strbuf_adds(sb, sep);
+			strbuf_adds(sb, sep(NULL));
 	}
 }
 
-#define TEXT_X 54		/* names and stacks start here */
+/* Where names and stacks start in each section: after its numbers. */
+static int text_x(int section)
+{
+	return section == 0 ? 20 : section == 1 ? 54 : 47;
+}
 
 static void draw_heading(struct canvas *c, const struct ui_rect *r, int y, int section,
 			 const char *text)
 {
+	int x = text_x(section);
 	char line[128];
 
 	if (section == 0)
@@ -116,13 +130,12 @@ static void draw_heading(struct canvas *c, const struct ui_rect *r, int y, int s
 		snprintf(line, sizeof(line), "%8s %9s %8s %8s %8s", "calls", "waited", "read",
 			 "written", "kind");
 	canvas_fill(c, r->x, y, r->w, UI_ROLE_TITLE);
-	canvas_text(c, r->x, y, TEXT_X, UI_ROLE_TITLE, line);
-	canvas_text_elided(c, r->x + TEXT_X, y, r->w - TEXT_X, UI_ROLE_TITLE, text,
-			   CANVAS_ELIDE_END);
+	canvas_text(c, r->x, y, x, UI_ROLE_TITLE, line);
+	canvas_text_elided(c, r->x + x, y, r->w - x, UI_ROLE_TITLE, text, CANVAS_ELIDE_END);
 }
 
-static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r, int row, int y,
-		     bool cursor)
+static void draw_row(struct wview *v, struct ui *ui, struct canvas *c, const struct ui_rect *r,
+		     int row, int y, bool cursor)
 {
 	const struct mwaits *m = &v->m;
 	const struct mwaits_row *rw = &m->rows[row];
@@ -130,6 +143,7 @@ static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r,
 	enum ui_role role = cursor ? UI_ROLE_CURSOR : UI_ROLE_NORMAL;
 	struct strbuf sb = STRBUF_INIT;
 	char line[128], a[16], b[16], d[16], e[16], f[16];
+	int x = 0;
 
 	if (rw->kind == MWAITS_HEADING) {
 		draw_heading(c, r, y, rw->index, rw->text);
@@ -145,8 +159,9 @@ static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r,
 
 		fmt_dur(a, sizeof(a), s->ns);
 		snprintf(line, sizeof(line), "%8llu %9s", (unsigned long long)s->count, a);
-		canvas_text(c, r->x, y, TEXT_X, role, line);
-		stack_text(c, s->frames, s->nframes, &sb);
+		x = text_x(0);
+		canvas_text(c, r->x, y, x, role, line);
+		mwaits_stack_label(s, sep(c), !ui->filter.hide_kernel, &sb);
 		break;
 	}
 	case MWAITS_SYSCALL: {
@@ -158,10 +173,11 @@ static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r,
 		fmt_dur(e, sizeof(e), s->max_ns);
 		snprintf(line, sizeof(line), "%8llu %9s %8s %8s %8s %6llu",
 			 (unsigned long long)s->count, a, b, d, e, (unsigned long long)s->errors);
-		canvas_text(c, r->x, y, TEXT_X, s->errors && !cursor ? UI_ROLE_NORMAL : role, line);
+		x = text_x(1);
+		canvas_text(c, r->x, y, x, s->errors && !cursor ? UI_ROLE_NORMAL : role, line);
 		strbuf_adds(&sb, s->name);
 		if (s->stack)
-			strbuf_adds(&sb, "  (Enter: where it blocked)");
+			strbuf_adds(&sb, "  (Enter: stack)");
 		break;
 	}
 	case MWAITS_IO: {
@@ -173,7 +189,8 @@ static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r,
 		snprintf(f, sizeof(f), "%s", io->kind);
 		snprintf(line, sizeof(line), "%8llu %9s %8s %8s %8s", (unsigned long long)io->calls,
 			 a, b, d, f);
-		canvas_text(c, r->x, y, TEXT_X, role, line);
+		x = text_x(2);
+		canvas_text(c, r->x, y, x, role, line);
 		strbuf_adds(&sb, io->target);
 		break;
 	}
@@ -181,7 +198,7 @@ static void draw_row(struct wview *v, struct canvas *c, const struct ui_rect *r,
 		break;
 	}
 	if (sb.len)
-		canvas_text_elided(c, r->x + TEXT_X, y, r->w - TEXT_X, role, sb.buf,
+		canvas_text_elided(c, r->x + x, y, r->w - x, role, sb.buf,
 				   rw->kind == MWAITS_STACK ? CANVAS_ELIDE_END : CANVAS_ELIDE_MIDDLE);
 	strbuf_release(&sb);
 }
@@ -232,7 +249,8 @@ static void wv_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		     "on CPU %s s   blocked %s s   runnable, waiting for a CPU %s s", a, b, d);
 	ui_list_fit(&m->list, page);
 	for (i = 0; i < page && m->list.top + i < m->list.n; i++)
-		draw_row(v, c, r, m->list.top + i, r->y + 1 + i, m->list.top + i == m->list.cursor);
+		draw_row(v, ui, c, r, m->list.top + i, r->y + 1 + i,
+			 m->list.top + i == m->list.cursor);
 }
 
 static void wv_status(void *view, struct ui *ui UNUSED, struct strbuf *sb)
@@ -253,7 +271,9 @@ static void wv_status(void *view, struct ui *ui UNUSED, struct strbuf *sb)
 	if (rw->kind == MWAITS_STACK) {
 		const struct offcpu_stack *s = &m->w->stacks[rw->index];
 
-		stack_text(NULL, s->frames, s->nframes, sb);
+		mwaits_stack_label(s, sep(NULL), false, sb);
+		strbuf_adds(sb, "   stack: ");
+		stack_text(s->frames, s->nframes, sb);
 	} else if (rw->kind == MWAITS_SYSCALL) {
 		const struct syscall_row *s = &m->w->calls[rw->index];
 		size_t i;
@@ -375,7 +395,7 @@ static void row_text(const struct mwaits *m, int row, struct strbuf *sb)
 	const struct mwaits_row *rw = &m->rows[row];
 
 	if (rw->kind == MWAITS_STACK)
-		stack_text(NULL, m->w->stacks[rw->index].frames, m->w->stacks[rw->index].nframes, sb);
+		stack_text(m->w->stacks[rw->index].frames, m->w->stacks[rw->index].nframes, sb);
 	else if (rw->kind == MWAITS_SYSCALL)
 		strbuf_adds(sb, m->w->calls[rw->index].name);
 	else if (rw->kind == MWAITS_IO)
@@ -478,7 +498,8 @@ static int wv_export(void *view, struct ui *ui, FILE *f, char **errmsg UNUSED)
 }
 
 static const struct ui_help wv_help[] = {
-	{ "Enter, Right, l", "the stack that waited (off-CPU stack, or where a call blocked)" },
+	{ "Enter, Right, l", "the stack that waited, kernel frames included (off-CPU stack, "
+			     "or where a call blocked)" },
 	{ "Enter (in a stack)", "open that function in the call tree" },
 	{ "q, Esc", "close the stack" },
 	{ "Up Down, j k", "move (headings are skipped)" },

@@ -79,6 +79,8 @@ compare compare-ascii 80x24 'j' --ascii
 compare compare-kind 100x30 'c'
 compare compare-flame 100x30 '3jjjj'
 compare compare-flame-ascii 80x24 '3jjl' --ascii
+# the Waits view at 80 columns: the wait site leads each off-CPU row
+golden waits-80 w.db 80x24 '4'
 
 # a version 1 recording: the system call tables have no time slices, so a
 # time range cannot apply to them and the Waits view says so

@@ -95,10 +95,11 @@ static int64_t stack(const char *spec)
 #define SLOW "main@1@/build/app/main.c:40;handle_request@1@/build/app/server.c:91;" \
 	     "slow_path@1@/build/app/slow.c:3"
 #define READ "main@1@/build/app/main.c:40;handle_request@1@/build/app/server.c:85;" \
-	     "read_body@1@/build/app/server.c:30;read@2;ksys_read@3"
+	     "read_body@1@/build/app/server.c:30;read@2;entry_SYSCALL_64@3;ksys_read@3;" \
+	     "schedule@3;__schedule@3"
 #define QUERY "start_thread@2;db_loop@1@/build/app/db.c:10;query@1@/build/app/db.c:40"
 #define FUTEX "start_thread@2;db_loop@1@/build/app/db.c:12;wait_conn@1@/build/app/db.c:70;" \
-	      "futex_wait@2"
+	      "futex_wait@2;__x64_sys_futex@3;futex_wait_queue@3;schedule@3;__schedule@3"
 #define EVIL "start_thread@2;evil\x1b[2J\xc2\x9b" "31mfunc@1"
 
 int main(int argc, char **argv)
