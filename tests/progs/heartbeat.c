@@ -3,7 +3,9 @@
  * longest gap between two of its loop turns, and once a second it prints
  * "beat N maxgap_us G" (G: the longest gap since the last beat), so a test
  * sees whether the process was ever stopped for long.
- * With an argument SECS it exits after SECS seconds.
+ * With an argument SECS it exits after SECS seconds; a second argument MS
+ * beats every MS milliseconds instead of every second (the fault-injection
+ * tests, tests/faults, check each run's gaps within a tenth of a second).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -46,8 +48,9 @@ __attribute__((noinline)) static void hot_new(void)
 
 int main(int argc, char **argv)
 {
-	long long start = now_us(), last = start, next_beat = start + 1000000, gap = 0;
 	double secs = argc > 1 ? atof(argv[1]) : 0;
+	long long period = argc > 2 && atoi(argv[2]) > 0 ? atoi(argv[2]) * 1000LL : 1000000;
+	long long start = now_us(), last = start, next_beat = start + period, gap = 0;
 	unsigned long beat = 0;
 
 	signal(SIGUSR1, on_usr1);
@@ -67,7 +70,7 @@ int main(int argc, char **argv)
 		if (t >= next_beat) {
 			printf("beat %lu maxgap_us %lld%s\n", ++beat, gap, switched ? " new" : "");
 			gap = 0;
-			next_beat += 1000000;
+			next_beat += period;
 		}
 		if (secs > 0 && t - start >= (long long)(secs * 1e6))
 			return 0;
