@@ -51,6 +51,7 @@ CLI_TESTS = \
 	tests/cli/t3030-atomic-output.sh \
 	tests/cli/t3040-perfmap-hostile.sh \
 	tests/cli/t3050-hostile-names.sh \
+	tests/cli/t3100-faults.sh \
 	tests/cli/t6200-record-ptrace.sh \
 	tests/cli/t7000-waits.sh \
 	tests/cli/t7010-waits-coverage.sh \
