@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "blocked.h"
 #include "hashmap.h"
 #include "procfs.h"
@@ -1312,9 +1313,7 @@ int recorder_finish(struct recorder *r, int exit_status)
  * puts back the file it replaced. */
 void recorder_discard(struct recorder *r)
 {
-	static const char *const suffixes[] = { "-wal", "-shm" };
-	size_t i;
-	char *p;
+	char *old, *err = NULL;
 
 	source_close(r);
 	if (!r->created) {
@@ -1324,17 +1323,19 @@ void recorder_discard(struct recorder *r)
 	if (r->store)
 		store_close(r->store);
 	r->store = NULL;
+	/* the .old rule undone, through its one helper for the side files
+	 * (atomicfile.h): the -wal/-shm always go with their database */
 	unlink(r->output);
-	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
-		p = xasprintf("%s%s", r->output, suffixes[i]);
-		unlink(p);
-		free(p);
-	}
+	if (move_side_files(r->output, NULL, &err))
+		free(err);	/* best effort: the database is gone already */
+	err = NULL;
 	if (r->renamed) {
-		p = xasprintf("%s.old", r->output);
-		rename(p, r->output);
-		free(p);
+		old = xasprintf("%s.old", r->output);
+		if (rename(old, r->output) == 0)
+			move_side_files(old, r->output, &err);
+		free(old);
 	}
+	free(err);
 	recorder_free(r);
 }
 

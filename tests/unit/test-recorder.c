@@ -424,8 +424,15 @@ static void test_discard(void **state)
 	char *err = NULL;
 	FILE *f = fopen(e->db, "w");
 
+	char *oldwal = xasprintf("%s.old-wal", e->db);
+
 	assert_non_null(f);
 	fputs("precious\n", f);
+	fclose(f);
+	/* its -wal goes aside with it and comes back with it */
+	f = fopen(wal, "w");
+	assert_non_null(f);
+	fputs("w\n", f);
 	fclose(f);
 	assert_int_equal(recorder_open(&r, &e->cfg, &renamed, &err), 0);
 	assert_true(renamed);
@@ -434,7 +441,11 @@ static void test_discard(void **state)
 	assert_int_equal(stat(e->db, &sb), 0);
 	assert_int_equal(sb.st_size, 9);
 	assert_int_not_equal(stat(old, &sb), 0);
-	assert_int_not_equal(stat(wal, &sb), 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_size, 2);
+	assert_int_not_equal(stat(oldwal, &sb), 0);
+	unlink(wal);
+	free(oldwal);
 	free(old);
 	free(wal);
 }
