@@ -833,8 +833,8 @@ int profile_filter_each_row(struct store *st, const struct profile_filter *f,
 		return store_each_sample(st, f->kind, f->tid, cb, arg);
 	if (f->slice_hi > 0 && f->slice_hi <= f->slice_lo)
 		return 0;	/* an empty range */
-	return store_each_sample_range(st, f->kind, f->tid, f->slice_lo < 0 ? 0 : f->slice_lo,
-				       store_hi(f), cb, arg);
+	return store_each_sample_slices(st, f->kind, f->tid, f->slice_lo < 0 ? 0 : f->slice_lo,
+					store_hi(f), cb, arg);
 }
 
 int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
@@ -852,8 +852,8 @@ int profile_filter_each_thread(struct store *st, const struct profile_filter *f,
 		return store_each_thread_sum(st, f->kind, -1, -1, cb, arg);
 	if (f->slice_hi > 0 && f->slice_hi <= f->slice_lo)
 		return 0;	/* an empty range */
-	return store_each_thread_sum(st, f->kind, f->slice_lo < 0 ? 0 : f->slice_lo, store_hi(f),
-				     cb, arg);
+	return store_each_thread_sum_slices(st, f->kind, f->slice_lo < 0 ? 0 : f->slice_lo,
+					    store_hi(f), cb, arg);
 }
 
 /* ---- public ----------------------------------------------------------- */
