@@ -10,6 +10,7 @@
 
 #include "blocked.h"
 #include "hashmap.h"
+#include "symbol.h"
 #include "util.h"
 
 /* How often a thread that ran during the copy is read again before the
@@ -132,14 +133,12 @@ static void resolve_kallsyms(struct hashmap *names)
 	if (read_file("/proc/kallsyms", &text) < 0)
 		return;
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char type, name[256];
-		uint64_t addr, have;
+		struct kallsyms_line kl;
+		uint64_t have;
 
-		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3 || !addr ||
-		    !strchr("tTwW", type))
-			continue;
-		if (hashmap_get(names, name, strlen(name), &have) && have == UINT64_MAX)
-			hashmap_put(names, name, strlen(name), addr);
+		if (kallsyms_parse_line(line, strlen(line), &kl) &&
+		    hashmap_get(names, kl.name, kl.namelen, &have) && have == UINT64_MAX)
+			hashmap_put(names, kl.name, kl.namelen, kl.addr);
 	}
 	free(text);
 }

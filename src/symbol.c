@@ -296,6 +296,37 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+int kallsyms_parse_line(const char *line, size_t len, struct kallsyms_line *out)
+{
+	/* "ADDR TYPE NAME [\t[MODULE]]", any length (Rust names are long) */
+	const char *f = line, *end = line + len, *mod;
+	uint64_t addr = 0;
+	int digits = 0;
+
+	for (; f < end && isxdigit((unsigned char)*f) && digits < 17; f++, digits++)
+		addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*f) ? *f - '0' :
+					       (tolower((unsigned char)*f) - 'a' + 10));
+	if (!digits || digits > 16 || end - f < 4 || f[0] != ' ' || f[2] != ' ')
+		return 0;
+	out->addr = addr;
+	out->type = f[1];
+	out->name = f + 3;
+	out->namelen = 0;
+	while (out->name + out->namelen < end && !strchr(" \t\n", out->name[out->namelen]))
+		out->namelen++;
+	mod = out->name + out->namelen;
+	while (mod < end && (*mod == ' ' || *mod == '\t'))
+		mod++;
+	out->module = NULL;
+	out->modlen = 0;
+	if (end - mod > 2 && mod[0] == '[') {
+		out->module = mod;
+		while (mod + out->modlen < end && !strchr(" \t\n", mod[out->modlen]))
+			out->modlen++;
+	}
+	return out->namelen && addr && out->type && strchr("tTwW", out->type);
+}
+
 int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
 {
 	const char *p = text;
@@ -306,41 +337,21 @@ int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text)
 	while (*p) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		/* "ADDR TYPE NAME [\t[MODULE]]", any length (Rust names are long) */
-		const char *f = p, *end = p + len, *name, *mod;
-		size_t namelen, modlen;
-		uint64_t addr = 0;
-		int digits = 0;
-		char type;
+		struct kallsyms_line kl;
 
-		for (; f < end && isxdigit((unsigned char)*f) && digits < 17; f++, digits++)
-			addr = addr << 4 | (uint64_t)(isdigit((unsigned char)*f) ? *f - '0' :
-						       (tolower((unsigned char)*f) - 'a' + 10));
-		if (digits && digits <= 16 && end - f >= 4 && f[0] == ' ' && f[2] == ' ') {
-			type = f[1];
-			name = f + 3;
-			namelen = strcspn(name, " \t\n");
-			if (name + namelen > end)
-				namelen = (size_t)(end - name);
-			mod = name + namelen;
-			while (mod < end && (*mod == ' ' || *mod == '\t'))
-				mod++;
-			modlen = (size_t)(end - mod);
-			if (namelen && addr && strchr("tTwW", type) && type) {
-				struct ksym *k;
+		if (kallsyms_parse_line(p, len, &kl)) {
+			struct ksym *k;
 
-				xgrow(&sy->ksyms, &cap, sy->nksyms + 1, sizeof(*sy->ksyms));
-				k = &sy->ksyms[sy->nksyms++];
-				k->addr = addr;
-				k->name = xstrndup(name, namelen);
-				k->module_id = kernel_id;
-				if (modlen > 2 && mod[0] == '[') {
-					char *m = xstrndup(mod, strcspn(mod, " \t\n") < modlen ?
-								strcspn(mod, " \t\n") : modlen);
+			xgrow(&sy->ksyms, &cap, sy->nksyms + 1, sizeof(*sy->ksyms));
+			k = &sy->ksyms[sy->nksyms++];
+			k->addr = kl.addr;
+			k->name = xstrndup(kl.name, kl.namelen);
+			k->module_id = kernel_id;
+			if (kl.module) {
+				char *m = xstrndup(kl.module, kl.modlen);
 
-					k->module_id = stacktree_module(sy->tree, m, NULL, "kernel");
-					free(m);
-				}
+				k->module_id = stacktree_module(sy->tree, m, NULL, "kernel");
+				free(m);
 			}
 		}
 		p += len;

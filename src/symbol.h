@@ -11,6 +11,7 @@
 #ifndef HOTSTACK_SYMBOL_H
 #define HOTSTACK_SYMBOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "space.h"
@@ -33,6 +34,21 @@ int symbolizer_user(struct symbolizer *sy, struct space *s, uint64_t pc, int64_t
 void symbolizer_load_kernel(struct symbolizer *sy);
 /* Frame id for a kernel pc (from /proc/kallsyms, loaded on first use). */
 int64_t symbolizer_kernel(struct symbolizer *sy, uint64_t pc);
+
+/* One line of /proc/kallsyms, "ADDR TYPE NAME [\t[MODULE]]", of any
+ * length: name and module point into the line (not NUL-terminated). */
+struct kallsyms_line {
+	uint64_t addr;
+	char type;
+	const char *name;
+	size_t namelen;
+	const char *module;	/* "[mod]", or NULL for the kernel itself */
+	size_t modlen;
+};
+/* Parses the len bytes at line into *out; returns 1 for a function symbol
+ * (type t, T, w or W at a non-zero address), else 0. The one kallsyms
+ * line reader: the symbolizer and blocked.c's wait-site lookup use it. */
+int kallsyms_parse_line(const char *line, size_t len, struct kallsyms_line *out);
 
 /* Exposed for tests: parse kallsyms text; returns the number of symbols. */
 int symbolizer_load_kallsyms(struct symbolizer *sy, const char *text);

@@ -226,6 +226,35 @@ static void test_kallsyms_long(void **state UNUSED)
 	stacktree_free(t);
 }
 
+/* the one kallsyms line reader (symbol.c, and blocked.c's wait sites): no
+ * length limit on names, modules apart, data symbols refused */
+static void test_kallsyms_line(void **state UNUSED)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct kallsyms_line kl;
+	int k;
+
+	strbuf_adds(&sb, "ffffffff81000000 t ");
+	for (k = 0; k < 600; k++)
+		strbuf_adds(&sb, "y");
+	strbuf_adds(&sb, "\t[ext4]");
+	assert_int_equal(kallsyms_parse_line(sb.buf, sb.len, &kl), 1);
+	assert_true(kl.addr == 0xffffffff81000000ull);
+	assert_int_equal(kl.namelen, 600);
+	assert_int_equal(kl.modlen, 6);
+	assert_memory_equal(kl.module, "[ext4]", 6);
+	assert_int_equal(kallsyms_parse_line("ffffffff81000100 T schedule", 27, &kl), 1);
+	assert_int_equal(kl.namelen, 8);
+	assert_null(kl.module);
+	/* only the first len bytes count */
+	assert_int_equal(kallsyms_parse_line("ffffffff81000100 T schedule", 21, &kl), 1);
+	assert_int_equal(kl.namelen, 2);
+	assert_int_equal(kallsyms_parse_line("ffffffff81000200 D some_data", 28, &kl), 0);
+	assert_int_equal(kallsyms_parse_line("0000000000000000 T zero", 23, &kl), 0);
+	assert_int_equal(kallsyms_parse_line("ffffffff81000300 T", 18, &kl), 0);
+	strbuf_release(&sb);
+}
+
 static void test_stacktree(void **state UNUSED)
 {
 	struct stacktree *t = stacktree_new();
@@ -490,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_decode_mmap_and_lost),
 		cmocka_unit_test(test_kallsyms),
 		cmocka_unit_test(test_kallsyms_long),
+		cmocka_unit_test(test_kallsyms_line),
 		cmocka_unit_test(test_stacktree),
 		cmocka_unit_test(test_unwind_self),
 		cmocka_unit_test(test_tracefs_format),
