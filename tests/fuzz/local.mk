@@ -7,6 +7,7 @@
 # libFuzzer, and `make fuzz` runs each for FUZZ_SECONDS (default 60).
 
 FUZZ_NAMES = import-folded import-perf perfmap kallsyms recording procfs
+FUZZ_NAMES += symbol
 FUZZ_COMMON = tests/fuzz/fuzz.c tests/fuzz/fuzz.h
 FUZZ_REPLAYS = tests/fuzz/replay-import-folded tests/fuzz/replay-import-perf \
 	tests/fuzz/replay-perfmap tests/fuzz/replay-kallsyms tests/fuzz/replay-recording \
@@ -24,6 +25,11 @@ tests_fuzz_replay_recording_SOURCES = tests/fuzz/fuzz-recording.c tests/fuzz/rep
 tests_fuzz_replay_recording_LDADD = $(HS_LIBS)
 tests_fuzz_replay_procfs_SOURCES = tests/fuzz/fuzz-procfs.c tests/fuzz/replay.c $(FUZZ_COMMON)
 tests_fuzz_replay_procfs_LDADD = $(HS_LIBS) -lpthread
+# the symbolizer and unwinder on mutated ELF/DWARF files (corpus: tiny -g ELFs)
+FUZZ_REPLAYS += tests/fuzz/replay-symbol
+check_PROGRAMS += tests/fuzz/replay-symbol
+tests_fuzz_replay_symbol_SOURCES = tests/fuzz/fuzz-symbol.c tests/fuzz/replay.c $(FUZZ_COMMON)
+tests_fuzz_replay_symbol_LDADD = $(HS_LIBS)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 
@@ -51,6 +57,10 @@ tests_fuzz_fuzz_recording_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_procfs_SOURCES = tests/fuzz/fuzz-procfs.c $(FUZZ_COMMON)
 tests_fuzz_fuzz_procfs_LDADD = $(HS_LIBS) -lpthread
 tests_fuzz_fuzz_procfs_LDFLAGS = $(FUZZ_LINK)
+FUZZ_BINS += tests/fuzz/fuzz-symbol
+tests_fuzz_fuzz_symbol_SOURCES = tests/fuzz/fuzz-symbol.c $(FUZZ_COMMON)
+tests_fuzz_fuzz_symbol_LDADD = $(HS_LIBS)
+tests_fuzz_fuzz_symbol_LDFLAGS = $(FUZZ_LINK)
 
 FUZZ_SECONDS = 60
 # each target for FUZZ_SECONDS; new inputs land in fuzz-out/NAME, crashes in

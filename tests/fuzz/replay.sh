@@ -10,7 +10,7 @@ corpus=$(dirname "$0")/corpus
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 status=0
-for n in import-folded import-perf perfmap kallsyms recording procfs; do
+for n in import-folded import-perf perfmap kallsyms recording procfs symbol; do
 	[ -d "$corpus/$n" ] || { echo "FAIL: no corpus for $n"; status=1; continue; }
 	count=$(ls "$corpus/$n" | wc -l)
 	[ "$count" -gt 0 ] || { echo "FAIL: empty corpus for $n"; status=1; continue; }
