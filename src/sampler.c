@@ -914,8 +914,49 @@ static uint64_t record_time(const uint8_t *rec, uint32_t len)
 	return t;
 }
 
-/* Copies every record of one ring into the batch. */
-static void read_ring(struct ring *r, struct sampler_batch *b, uint64_t *seq)
+/* A sample's user stack dump ends the record: {u64 size; data[size]; u64
+ * dyn_size}. The kernel reserves the whole size in the ring, but copied
+ * only dyn_size bytes (a thread's stack often ends sooner). Copies the
+ * record src of len bytes to dst (which may be src) keeping those bytes,
+ * rounded up to 8, as if the kernel had been asked for that much: less for
+ * the reader to copy and the queue to hold (with --waits, every context
+ * switch brings a dump). Returns the length copied. */
+static uint32_t copy_trimmed(uint8_t *dst, const uint8_t *src, uint32_t len, uint64_t stack_size)
+{
+	struct perf_event_header h;
+	uint64_t size, dyn, keep;
+	size_t at;		/* of the size field */
+
+	memcpy(&h, src, sizeof(h));
+	if (h.type != PERF_RECORD_SAMPLE || !stack_size || len < sizeof(h) + stack_size + 16)
+		goto whole;
+	at = len - 16 - stack_size;
+	memcpy(&size, src + at, 8);
+	memcpy(&dyn, src + len - 8, 8);
+	if (size != stack_size || dyn >= size)
+		goto whole;
+	keep = (dyn + 7) & ~7ull;
+	if (dst != src)
+		memcpy(dst, src, at + 8 + keep);
+	memcpy(dst + at, &keep, 8);
+	if (keep) {
+		memcpy(dst + at + 8 + keep, &dyn, 8);
+		len = (uint32_t)(at + 16 + keep);
+	} else {
+		len = (uint32_t)(at + 8);	/* no dump: no dyn_size either */
+	}
+	h.size = (uint16_t)len;
+	memcpy(dst, &h, sizeof(h));
+	return len;
+whole:
+	if (dst != src)
+		memcpy(dst, src, len);
+	return len;
+}
+
+/* Copies every record of one ring into the batch (samples' user stacks
+ * trimmed to what the kernel copied). */
+static void read_ring(struct ring *r, struct sampler_batch *b, uint64_t *seq, uint64_t stack_size)
 {
 	struct perf_event_mmap_page *meta = r->base;
 	const uint8_t *data = (const uint8_t *)r->base + 4096;
@@ -927,6 +968,7 @@ static void read_ring(struct ring *r, struct sampler_batch *b, uint64_t *seq)
 		size_t off = tail % r->data_size, first;
 		struct raw_record *rec;
 		uint8_t *dst;
+		uint32_t len;
 
 		/* the header itself may wrap around the end */
 		first = r->data_size - off;
@@ -941,19 +983,20 @@ static void read_ring(struct ring *r, struct sampler_batch *b, uint64_t *seq)
 		xgrow(&b->buf, &b->cap, b->len + h.size, 1);
 		dst = b->buf + b->len;
 		if (first >= h.size) {
-			memcpy(dst, data + off, h.size);
+			len = copy_trimmed(dst, data + off, h.size, stack_size);
 		} else {
 			memcpy(dst, data + off, first);
 			memcpy(dst + first, data, h.size - first);
+			len = copy_trimmed(dst, dst, h.size, stack_size);
 		}
+		tail += h.size;
 		xgrow(&b->recs, &b->recs_cap, b->nrecs + 1, sizeof(*b->recs));
 		rec = &b->recs[b->nrecs++];
 		rec->off = (uint32_t)b->len;
-		rec->len = h.size;
+		rec->len = len;
 		rec->seq = ++*seq;
-		rec->time = record_time(dst, h.size);
-		b->len += h.size;
-		tail += h.size;
+		rec->time = record_time(dst, len);
+		b->len += len;
 	}
 	__atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);
 }
@@ -1009,7 +1052,7 @@ static void read_rings(struct sampler *s, struct sampler_batch *b)
 	s->held.nrecs = 0;
 	for (c = 0; c < s->ncpus; c++)
 		if (s->rings[c].base)
-			read_ring(&s->rings[c], b, &s->seq);
+			read_ring(&s->rings[c], b, &s->seq, s->attr.sample_stack_user);
 	if (b->nrecs > 1)
 		qsort(b->recs, b->nrecs, sizeof(*b->recs), cmp_record);
 	if (all)
