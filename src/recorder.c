@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -167,8 +168,63 @@ static uint64_t now_ns(const struct recorder *r)
 	return r->cfg.clock(r->cfg.clock_arg);
 }
 
+/* The mount point of the file system holding path: its directory, walked
+ * up while the device stays the same (NULL if unknown). */
+static char *mount_point(const char *path)
+{
+	const char *end = strrchr(path, '/');
+	char *parent = end ? xstrndup(path, (size_t)(end - path) + (end == path)) : xstrdup(".");
+	char *dir = realpath(parent, NULL), *slash;
+	struct stat a, b;
+
+	free(parent);
+	if (!dir || stat(dir, &a)) {
+		free(dir);
+		return NULL;
+	}
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		char *up = slash == dir ? xstrdup("/") : xstrndup(dir, (size_t)(slash - dir));
+
+		if (stat(up, &b) || b.st_dev != a.st_dev || !strcmp(dir, "/")) {
+			free(up);
+			break;
+		}
+		free(dir);
+		dir = up;
+	}
+	return dir;
+}
+
+/* Disk full: where, and that what was committed is kept (in the database
+ * with its -wal, when the WAL could not be moved into the database). */
+static void say_disk_full(struct recorder *r, const char *what)
+{
+	char out[PATH_MAX], mnt[PATH_MAX], *wal = xasprintf("%s-wal", r->output);
+	char *mp = mount_point(r->output);
+	struct strbuf sb = STRBUF_INIT;
+	struct stat st;
+
+	sanitize(out, sizeof(out), r->output);
+	sanitize(mnt, sizeof(mnt), mp ? mp : ".");
+	strbuf_addf(&sb, "%s '%s' failed: the disk is full (no space left on the file system at '%s')",
+		    what, out, mnt);
+	if (r->created && !stat(wal, &st) && st.st_size > 0)
+		strbuf_addf(&sb, "; what was committed is in '%s' with '%s-wal': keep them together",
+			    out, out);
+	else if (r->created)
+		strbuf_addf(&sb, "; what was committed is in '%s'", out);
+	snprintf(r->error, sizeof(r->error), "%s", sb.buf);
+	strbuf_release(&sb);
+	free(mp);
+	free(wal);
+}
+
 static int set_error(struct recorder *r, int err, const char *what)
 {
+	if (err == -ENOSPC || err == ENOSPC) {
+		say_disk_full(r, what);
+		return -ENOSPC;
+	}
 	snprintf(r->error, sizeof(r->error), "%s '%s' failed: %s", what, sanitized(r->output),
 		 strerror(err < 0 ? -err : err));
 	return err < 0 ? err : -err;
@@ -620,7 +676,7 @@ int recorder_commit(struct recorder *r)
 
 	r->last_commit = now_ns(r);
 	if (err)
-		return set_error(r, -EIO, "writing");
+		return set_error(r, err == -ENOSPC ? err : -EIO, "writing");
 	r->commits++;
 	log_commit(r);
 	if (r->cfg.method != RECORDER_NONE)
@@ -1032,11 +1088,22 @@ int recorder_create(struct recorder *r, bool *renamed, char **errmsg)
 	*renamed = false;
 	*errmsg = NULL;
 	err = store_create(r->output, &r->store, &r->renamed, errmsg);
+	if (err == -ENOSPC) {
+		free(*errmsg);
+		set_error(r, err, "creating");
+		*errmsg = xstrdup(r->error);
+	}
 	if (err)
 		return err;
+
 	r->created = true;
 	*renamed = r->renamed;
 	err = write_start_meta(r);
+	if (err == -ENOSPC) {
+		set_error(r, err, "writing");
+		*errmsg = xstrdup(r->error);
+		return err;
+	}
 	if (err) {
 		*errmsg = xasprintf("writing '%s' failed: %s", sanitized(r->output),
 				    store_last_error(r->store));
@@ -1303,8 +1370,14 @@ int recorder_finish(struct recorder *r, int exit_status)
 	if (!err)
 		err = store_commit(r->store);
 	source_close(r);
-	if (store_close(r->store) || err)
-		err = set_error(r, -EIO, "writing");
+	/* the close moves the WAL into the database: the disk can be full
+	 * there too (store_close() says -ENOSPC and keeps the -wal) */
+	if (err) {
+		store_close(r->store);
+		err = set_error(r, err == -ENOSPC ? err : -EIO, "writing");
+	} else if ((err = store_close(r->store)) != 0) {
+		err = set_error(r, err == -ENOSPC ? err : -EIO, "closing");
+	}
 	r->store = NULL;
 	return err;
 }

@@ -52,6 +52,7 @@ CLI_TESTS = \
 	tests/cli/t3040-perfmap-hostile.sh \
 	tests/cli/t3050-hostile-names.sh \
 	tests/cli/t3100-faults.sh \
+	tests/cli/t3110-disk-full.sh \
 	tests/cli/t6200-record-ptrace.sh \
 	tests/cli/t7000-waits.sh \
 	tests/cli/t7010-waits-coverage.sh \
