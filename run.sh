@@ -21,6 +21,8 @@ TEST_PACKAGES="linux-perf protobuf-compiler chromium libxml2-utils bsdutils stra
 clang lld binutils mold g++"
 # prometheus: promtool and a real server for the metrics tests (t12xx)
 TEST_PACKAGES="$TEST_PACKAGES prometheus curl"
+# time: /usr/bin/time measures peak RSS in make stress (tests/stress)
+TEST_PACKAGES="$TEST_PACKAGES time"
 # node and npm for the browser and schema tests: Debian's, unless the
 # machine already has a node with npm (e.g. from NodeSource)
 NODE_PACKAGES="nodejs npm"
