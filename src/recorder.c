@@ -1087,6 +1087,10 @@ int recorder_create(struct recorder *r, bool *renamed, char **errmsg)
 
 	*renamed = false;
 	*errmsg = NULL;
+	/* kernel symbols are read from here on: a launched command has
+	 * started, and the sampler knows whether kernel frames are allowed */
+	if (r->kernel && !r->cfg.kallsyms_path && !r->ksyms.running)
+		kallsyms_start(r);
 	err = store_create(r->output, &r->store, &r->renamed, errmsg);
 	if (err == -ENOSPC) {
 		free(*errmsg);
@@ -1193,14 +1197,10 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 	r->symbolizer = symbolizer_new(r->tree);
 	if (cfg->kallsyms_path)
 		load_kernel_symbols(r);
-	else if (r->kernel)
-		kallsyms_start(r);
 
 	err = source_open(r, errmsg);
 	if (err)
 		goto fail;
-	if (!r->kernel)
-		kallsyms_join(r, true);	/* kernel frames refused */
 	if (r->sampler) {
 		err = reader_start(r);
 		if (err) {
