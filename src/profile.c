@@ -858,6 +858,32 @@ int profile_filter_each_thread(struct store *st, const struct profile_filter *f,
 
 /* ---- public ----------------------------------------------------------- */
 
+/* Everything that follows from the nodes' self counts: totals per node,
+ * frame and function, hot frames, the call tree unless deferred. */
+static void derive(struct profile *p)
+{
+	apply_module_filter(p, p->order, p->norder);
+	sum_nodes(p, p->order, p->norder);
+	sum_funcs(p, p->order, p->norder);
+	find_hot_frames(p, p->order, p->norder);
+	if (!p->filter.no_call_tree)
+		profile_call_tree(p);
+	p->totals.lost = profile_meta_int(p, "lost", 0);
+	p->totals.unwind_errors = profile_meta_int(p, "unwind_errors", 0);
+	p->totals.duration_ns = profile_meta_int(p, "duration_ns", -1);
+}
+
+/* A new profile, its string pool counted (shared by reselected ones). */
+static struct profile *profile_alloc(void)
+{
+	struct profile *p = xcalloc(1, sizeof(*p));
+
+	p->refs = 1;
+	p->strings_refs = xmalloc(sizeof(*p->strings_refs));
+	*p->strings_refs = 1;
+	return p;
+}
+
 int profile_load(struct store *st, const struct profile_filter *f, struct profile **out,
 		 char **errmsg)
 {
@@ -872,7 +898,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	memset(&l, 0, sizeof(l));
 	l.unknown_frame = -1;
 	hashmap_init(&l.funcs);
-	p = l.p = xcalloc(1, sizeof(*p));
+	p = l.p = profile_alloc();
 	p->path = xstrdup(store_path(st));
 	p->filter = f ? *f : dflt;
 	if (p->filter.module)
@@ -913,16 +939,8 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	} else {
 		p->order = preorder(p, &p->norder);
 		select_modules(p, st);
-		apply_module_filter(p, p->order, p->norder);
-		sum_nodes(p, p->order, p->norder);
-		sum_funcs(p, p->order, p->norder);
-		find_hot_frames(p, p->order, p->norder);
 		rank_funcs(p);
-		if (!p->filter.no_call_tree)
-			profile_call_tree(p);
-		p->totals.lost = profile_meta_int(p, "lost", 0);
-		p->totals.unwind_errors = profile_meta_int(p, "unwind_errors", 0);
-		p->totals.duration_ns = profile_meta_int(p, "duration_ns", -1);
+		derive(p);
 		*out = p;
 	}
 	idmap_release(&l.module_ids);
@@ -933,6 +951,94 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	free(l.node_frame_ids);
 	hashmap_release(&l.funcs);
 	return ret;
+}
+
+/* A copy of array a of n elements of size, or NULL for none. */
+static void *dup_array(const void *a, size_t n, size_t size)
+{
+	void *c;
+
+	if (!a)
+		return NULL;
+	c = xmalloc((n ? n : 1) * size);
+	memcpy(c, a, n * size);
+	return c;
+}
+
+int profile_reselect(const struct profile *base, struct store *st,
+		     const struct profile_filter *f, struct profile **out, char **errmsg)
+{
+	struct loader l;
+	struct profile *p;
+	size_t i;
+	int ret;
+
+	if (f->module || base->filter.module || strcmp(base->path, store_path(st)))
+		return profile_load(st, f, out, errmsg);
+	*out = NULL;
+	*errmsg = NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->refs = 1;
+	p->path = xstrdup(base->path);
+	p->filter = *f;
+	p->module_match = base->module_match;
+	p->strings = base->strings;
+	p->strings_refs = base->strings_refs;
+	__atomic_add_fetch(p->strings_refs, 1, __ATOMIC_RELAXED);
+	p->meta = dup_array(base->meta, p->nmeta = base->nmeta, sizeof(*p->meta));
+	p->modules = dup_array(base->modules, p->nmodules = base->nmodules, sizeof(*p->modules));
+	p->frames = dup_array(base->frames, p->nframes = base->nframes, sizeof(*p->frames));
+	p->funcs = dup_array(base->funcs, p->nfuncs = base->nfuncs, sizeof(*p->funcs));
+	p->order = dup_array(base->order, p->norder = base->norder, sizeof(*p->order));
+	p->func_rank = dup_array(base->func_rank, base->nfuncs, sizeof(*p->func_rank));
+	for (i = 0; i < p->nframes; i++)
+		memset(&p->frames[i].self, 0, sizeof(p->frames[i].self));
+	for (i = 0; i < p->nfuncs; i++) {
+		struct profile_func *fn = &p->funcs[i];
+
+		memset(&fn->self, 0, sizeof(fn->self));
+		memset(&fn->total, 0, sizeof(fn->total));
+		fn->self_pct = fn->total_pct = 0;
+		fn->hot_frame = -1;
+	}
+	/* field by field: base's cnode fields may be written meanwhile by
+	 * profile_call_tree() in the thread that owns base */
+	p->nnodes = base->nnodes;
+	p->nodes = xcalloc(p->nnodes ? p->nnodes : 1, sizeof(*p->nodes));
+	memset(&l, 0, sizeof(l));
+	l.p = p;
+	for (i = 0; i < p->nnodes; i++) {
+		const struct profile_node *b = &base->nodes[i];
+		struct profile_node *n = &p->nodes[i];
+
+		n->id = b->id;
+		n->parent = b->parent;
+		n->first_child = b->first_child;
+		n->next_sibling = b->next_sibling;
+		n->frame = b->frame;
+		n->depth = b->depth;
+		n->cnode = -1;
+		if (i)	/* as load_node(): node i is the (i - 1)th id */
+			idmap_add(&l.node_ids, b->id);
+	}
+	idmap_build(&l.node_ids);
+	ret = profile_filter_each_sum(st, &p->filter, load_sample, &l);
+	idmap_release(&l.node_ids);
+	if (ret) {
+		*errmsg = xasprintf("cannot read samples of '%s': %s", sanitized(store_path(st)),
+				    store_last_error(st));
+		profile_free(p);
+		return ret;
+	}
+	derive(p);
+	*out = p;
+	return 0;
+}
+
+struct profile *profile_ref(struct profile *p)
+{
+	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+	return p;
 }
 
 void profile_call_tree(struct profile *p)
@@ -973,7 +1079,7 @@ int profile_open(const char *path, const struct profile_filter *f, struct profil
 
 void profile_free(struct profile *p)
 {
-	if (!p)
+	if (!p || __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	free(p->path);
 	free(p->meta);
@@ -984,7 +1090,10 @@ void profile_free(struct profile *p)
 	free(p->cnodes);
 	free(p->func_rank);
 	free(p->order);
-	pool_free(p->strings);
+	if (!__atomic_sub_fetch(p->strings_refs, 1, __ATOMIC_ACQ_REL)) {
+		pool_free(p->strings);
+		free(p->strings_refs);
+	}
 	free(p);
 }
 
