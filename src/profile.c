@@ -351,6 +351,8 @@ static void link_nodes(struct loader *l)
 	for (i = p->nnodes - 1; i >= 1; i--) {
 		struct profile_node *parent = &p->nodes[p->nodes[i].parent];
 
+		if (i > 16)
+			__builtin_prefetch(&p->nodes[p->nodes[i - 16].parent]);
 		p->nodes[i].next_sibling = parent->first_child;
 		parent->first_child = (int)i;
 	}
@@ -367,6 +369,11 @@ static int *preorder(struct profile *p, size_t *n_out)
 		struct profile_node *node = &p->nodes[i];
 
 		order[n++] = i;
+		/* one of them comes next: a pointer chase, fetch both */
+		if (node->first_child >= 0)
+			__builtin_prefetch(&p->nodes[node->first_child]);
+		if (node->next_sibling >= 0)
+			__builtin_prefetch(&p->nodes[node->next_sibling]);
 		node->depth = p->nodes[node->parent].depth + 1;
 		if (node->first_child >= 0) {
 			i = node->first_child;
@@ -506,6 +513,22 @@ static bool value_zero(const struct profile_value *v)
 }
 
 /* Per node totals, frame and function self, and the overall totals. */
+/*
+ * The walks below visit nodes in pre-order, which is not the order of the
+ * nodes array: on a big recording nearly every node is a cache miss (413,000
+ * nodes, 26 MB). Each loop asks for the node PREFETCH steps ahead and for
+ * the frame of the node half as far ahead (its node is in cache by then).
+ */
+#define PREFETCH 16
+
+static void prefetch_node(const struct profile *p, const int *order, size_t n, size_t i)
+{
+	if (i + PREFETCH < n)
+		__builtin_prefetch(&p->nodes[order[i + PREFETCH]]);
+	if (i + PREFETCH / 2 < n)
+		__builtin_prefetch(&p->frames[p->nodes[order[i + PREFETCH / 2]].frame]);
+}
+
 static void sum_nodes(struct profile *p, const int *order, size_t n)
 {
 	size_t i;
@@ -513,6 +536,11 @@ static void sum_nodes(struct profile *p, const int *order, size_t n)
 	for (i = n; i-- > 0;) {
 		struct profile_node *node = &p->nodes[order[i]];
 		struct profile_frame *f = &p->frames[node->frame];
+
+		if (i >= PREFETCH)
+			__builtin_prefetch(&p->nodes[order[i - PREFETCH]]);
+		if (i >= PREFETCH / 2)
+			__builtin_prefetch(&p->frames[p->nodes[order[i - PREFETCH / 2]].frame]);
 
 		value_add(&node->total, &node->self);
 		value_add(&p->nodes[node->parent].total, &node->total);
@@ -556,8 +584,10 @@ static void sum_funcs(struct profile *p, const int *order, size_t n)
 	walk_init(&w, p);
 	for (i = 0; i < n; i++) {
 		struct profile_node *node = &p->nodes[order[i]];
-		int f = p->frames[node->frame].func;
+		int f;
 
+		prefetch_node(p, order, n, i);
+		f = p->frames[node->frame].func;
 		while (w.len && p->nodes[w.node[w.len - 1]].depth >= node->depth) {
 			w.len--;
 			onpath[w.state[w.len]]--;
@@ -589,6 +619,8 @@ static void find_hot_frames(struct profile *p, const int *order, size_t n)
 	for (i = 0; i < n; i++) {
 		struct profile_node *node = &p->nodes[order[i]];
 
+		if (i + PREFETCH < n)
+			__builtin_prefetch(&p->nodes[order[i + PREFETCH]]);
 		below[node->frame] += node->total.count;
 	}
 	for (i = 0; i < p->nframes; i++) {
