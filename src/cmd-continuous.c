@@ -11,7 +11,10 @@
  * Signals: SIGHUP rotates now; SIGTERM and Ctrl-C finish the current file
  * (committed, marked finished) and exit. The targets are never touched.
  * With --comm NAME, processes of that name are recorded, and a process of
- * that name that starts later (a restart) starts a new file.
+ * that name that starts later (a restart) starts a new file. With --cgroup
+ * PATH, every process of that cgroup (a systemd unit's) is recorded through
+ * perf's cgroup events, also those that fork or move into it later, in one
+ * run of files.
  */
 #include "config.h"
 
@@ -50,6 +53,7 @@
 static const char continuous_help[] =
 	"usage: hotstack record --continuous DIR -p PID[,PID...] [OPTIONS]\n"
 	"       hotstack record --continuous DIR --comm NAME [OPTIONS]\n"
+	"       hotstack record --continuous DIR --cgroup PATH [OPTIONS]\n"
 	"\n"
 	"Record all the time, at a low rate, into rotating recordings\n"
 	"DIR/hotstack-YYYYmmddTHHMMSSZ.db (UTC; DIR/latest points at the current one),\n"
@@ -59,6 +63,9 @@ static const char continuous_help[] =
 	"  -p, --pid PID[,PID]   the processes to record (all their threads)\n"
 	"      --comm NAME       the processes called NAME, also those that start later\n"
 	"                        (a restarted service): each new set starts a new file\n"
+	"      --cgroup PATH     every process of a cgroup v2 directory and below it, also\n"
+	"                        those that start or move in later (a systemd unit:\n"
+	"                        system.slice/NAME.service, under /sys/fs/cgroup)\n"
 	"  -F, --freq HZ         samples per second per thread (default 29)\n"
 	"      --rotate DURATION start a new file this often (default 10m; s, m, h, d)\n"
 	"      --keep AGE|COUNT  remove the oldest files beyond an age (24h) or a count\n"
@@ -93,6 +100,7 @@ struct cont_opts {
 	pid_t *pids;
 	int npids;
 	const char *comm;
+	const char *cgroup;
 	unsigned freq;
 	uint64_t rotate_ns;
 	struct rotate_keep keep;
@@ -602,6 +610,7 @@ static void open_recorder(struct cont *c, const pid_t *pids, int npids, int argc
 	cfg.output = path;
 	cfg.pids = pids;
 	cfg.npids = npids;
+	cfg.cgroup = c->o.cgroup;
 	cfg.method = RECORDER_PERF;
 	cfg.freq = c->o.freq;
 	cfg.user_only = c->o.user_only;
@@ -764,7 +773,11 @@ static void parse_options(int argc, char **argv, struct cont_opts *o)
 			o->comm = optarg;
 			break;
 		case O_CGROUP:
-			die_usage("record: --cgroup is not supported yet: use --comm NAME or -p PID");
+			if (!*optarg)
+				die_usage("record: --cgroup needs a cgroup v2 directory, e.g. "
+					  "system.slice/NAME.service");
+			o->cgroup = optarg;
+			break;
 		case 'F':
 			if (parse_long(optarg, 1, LONG_MAX, &v) || v > (long)max_rate)
 				die_usage("record: -F needs a frequency from 1 to %u Hz, not '%s'",
@@ -824,12 +837,12 @@ static void parse_options(int argc, char **argv, struct cont_opts *o)
 		}
 	}
 	if (optind < argc)
-		die_usage("record: --continuous records running processes: give -p PID or --comm "
-			  "NAME, not a command");
-	if (!o->npids && !o->comm)
-		die_usage("record: --continuous needs -p PID or --comm NAME");
-	if (o->npids && o->comm)
-		die_usage("record: give either -p PID or --comm NAME, not both");
+		die_usage("record: --continuous records running processes: give -p PID, --comm "
+			  "NAME or --cgroup PATH, not a command");
+	if (!o->npids && !o->comm && !o->cgroup)
+		die_usage("record: --continuous needs -p PID, --comm NAME or --cgroup PATH");
+	if ((o->npids > 0) + !!o->comm + !!o->cgroup > 1)
+		die_usage("record: give one of -p PID, --comm NAME and --cgroup PATH, not two");
 	if (stat(o->dir, &sb) && errno == ENOENT && mkdir(o->dir, 0700))
 		die("cannot create '%s': %s", sanitized(o->dir), strerror(errno));
 	if (stat(o->dir, &sb) || !S_ISDIR(sb.st_mode))
@@ -885,7 +898,7 @@ int cmd_record_continuous(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (c.o.npids) {
+	if (c.o.npids || c.o.cgroup) {
 		open_recorder(&c, c.o.pids, c.o.npids, argc, argv);
 	} else {
 		ncur = find_comm(c.o.comm, &cur);

@@ -37,6 +37,7 @@
 static const char record_help[] =
 	"usage: hotstack record [OPTIONS] -- COMMAND [ARGS...]\n"
 	"       hotstack record [OPTIONS] -p PID[,PID...]\n"
+	"       hotstack record [OPTIONS] --cgroup PATH\n"
 	"\n"
 	"Sample a command (every thread and child process, from exec to exit) or\n"
 	"running processes (all their threads, also threads created later) with\n"
@@ -45,6 +46,9 @@ static const char record_help[] =
 	"  -o, --output FILE     recording to write (default ./hotstack.db; an existing\n"
 	"                        file is renamed to FILE.old)\n"
 	"  -p, --pid PID[,PID]   attach to running processes instead of launching\n"
+	"      --cgroup PATH     record every process of a cgroup v2 directory and below\n"
+	"                        it, also those that start or move in later (root or\n"
+	"                        CAP_PERFMON; PATH absolute or under /sys/fs/cgroup)\n"
 	"  -F, --freq HZ         samples per second per thread (default 99, at most\n"
 	"                        kernel.perf_event_max_sample_rate)\n"
 	"  -d, --duration SECS   stop after SECS seconds (the target keeps running)\n"
@@ -95,6 +99,7 @@ struct record_opts {
 	const char *output;
 	pid_t *pids;
 	int npids;
+	const char *cgroup;
 	unsigned freq;
 	double duration;
 	enum sampler_clock event;
@@ -124,6 +129,7 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup", required_argument, NULL, 'C' },
 		{ "freq", required_argument, NULL, 'F' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "event", required_argument, NULL, 'e' },
@@ -160,6 +166,12 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 			break;
 		case 'p':
 			parse_pids(o, optarg);
+			break;
+		case 'C':
+			if (!*optarg)
+				die_usage("record: --cgroup needs a cgroup v2 directory, e.g. "
+					  "system.slice/NAME.service");
+			o->cgroup = optarg;
 			break;
 		case 'F':
 			if (parse_long(optarg, 1, LONG_MAX, &v))
@@ -228,10 +240,13 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 	}
 	if (optind < argc)
 		o->command = argv + optind;
-	if (o->npids && o->command)
-		die_usage("record: give either -p PID or a command, not both");
-	if (!o->npids && !o->command)
-		die_usage("record: nothing to record: give a command after '--' or -p PID");
+	if ((o->npids > 0) + !!o->command + !!o->cgroup > 1)
+		die_usage("record: give one of -p PID, --cgroup PATH and a command, not two");
+	if (!o->npids && !o->command && !o->cgroup)
+		die_usage("record: nothing to record: give a command after '--', -p PID or "
+			  "--cgroup PATH");
+	if (o->cgroup && o->method == RECORDER_PTRACE)
+		die_usage("record: --cgroup needs perf events; it cannot be used with --method ptrace");
 	if (o->method == RECORDER_PTRACE && o->waits)
 		die_usage("record: --waits needs perf events; it cannot be used with --method ptrace");
 	if (o->method == RECORDER_PTRACE && o->freq > PTSAMPLER_MAX_FREQ)
@@ -373,6 +388,7 @@ int cmd_record(int argc, char **argv)
 	cfg.output = o.output;
 	cfg.pids = o.pids;
 	cfg.npids = o.npids;
+	cfg.cgroup = o.cgroup;
 	cfg.method = o.method;
 	cfg.event = o.event;
 	/* 0: the method's default rate (perf 99 Hz, ptrace 49 Hz) */

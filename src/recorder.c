@@ -30,6 +30,7 @@
 
 #include "atomicfile.h"
 #include "blocked.h"
+#include "cgroup.h"
 #include "hashmap.h"
 #include "procfs.h"
 #include "ptsampler.h"
@@ -68,6 +69,7 @@ struct thread_info {
 	char name[16];
 	bool dirty;
 	bool sampled;		/* has on-CPU samples or wait events */
+	bool at_start;		/* read from /proc at the attach */
 	uint64_t start, end;	/* monotonic ns; 0 = before/after the recording */
 };
 
@@ -128,6 +130,14 @@ struct recorder {
 	struct kallsyms_load ksyms;
 	bool attach;
 	bool kernel;
+	/* cgroup mode (also attach mode): the cgroup's directory, and its
+	 * processes at the last rescan (pid -> 1 once their maps and threads
+	 * were read, 0 before): a process not there, or there with 0, has
+	 * just come in (moved, or with its pid reused) and is read from /proc
+	 * at its first event */
+	int cgroup_fd;
+	char *cgroup_dir;
+	struct hashmap members;
 	bool targets_gone;	/* attach: no target alive at the last rescan */
 	int64_t unknown_wait_node;	/* "[waiting since before the recording]" */
 	uint64_t start_ns;
@@ -474,11 +484,102 @@ static void handle_switch_out(struct recorder *r, const struct sampler_event *ev
 
 static void handle_switch_in(struct recorder *r, const struct sampler_event *ev)
 {
+	struct thread_info *t = thread_get(r, ev->pid, ev->tid);
+	/* a thread that came into the cgroup later: its earlier wait is not
+	 * the recording's to count */
+	bool before = r->attach && (!r->cgroup_dir || t->at_start);
 	struct wait_interval iv;
 
-	thread_get(r, ev->pid, ev->tid)->sampled = true;
-	if (waits_switch_in(r->waits, ev->tid, ev->time, r->attach ? r->start_ns : 0, &iv))
+	t->sampled = true;
+	if (waits_switch_in(r->waits, ev->tid, ev->time, before ? r->start_ns : 0, &iv))
 		add_interval(r, &iv);
+}
+
+/* ---- attach and cgroup mode: processes that were there before ---- */
+
+/* Reads a running process's mappings and threads from /proc (perf events
+ * report only what comes after); at_start: it was there when the
+ * recording began. */
+static void prepare_process(struct recorder *r, pid_t pid, bool at_start)
+{
+	pid_t *tids;
+	int n, j;
+
+	space_load_proc_maps(spaces_get(unwinder_spaces(r->unwinder), pid, true));
+	process_get(r, pid, 0);
+	n = procfs_list_tasks(pid, &tids);
+	for (j = 0; j < n; j++) {
+		char name[16] = "";
+
+		procfs_comm(pid, tids[j], name, sizeof(name));
+		thread_set_name(r, (uint32_t)pid, (uint32_t)tids[j], name);
+		thread_get(r, (uint32_t)pid, (uint32_t)tids[j])->at_start = at_start;
+	}
+	if (n > 0)
+		free(tids);
+}
+
+/* Cgroup mode: the first event of a process since it came into the cgroup
+ * (moved in, or back in after it left) reads it from /proc first, what it
+ * mapped outside included; a process forked inside starts with its
+ * parent's mappings (the fork record). */
+static void cgroup_event(struct recorder *r, const struct sampler_event *ev)
+{
+	struct spaces *sp = unwinder_spaces(r->unwinder);
+	uint64_t v = 0, one = 1;
+	pid_t pid;
+	char st;
+
+	switch (ev->type) {
+	case SEV_SAMPLE:
+	case SEV_MMAP:
+	case SEV_COMM:
+	case SEV_SWITCH_OUT:
+		pid = (pid_t)ev->pid;
+		break;
+	case SEV_FORK:
+		pid = (pid_t)ev->fork.ppid;
+		break;
+	default:
+		return;
+	}
+	if (pid > 0 && !(hashmap_get(&r->members, &pid, sizeof(pid), &v) && v)) {
+		hashmap_put(&r->members, &pid, sizeof(pid), 1);
+		/* gone already (its events came late): keep what is known */
+		st = procfs_state(pid, 0);
+		if (st && st != 'Z' && st != 'X') {
+			spaces_exec(sp, pid);
+			prepare_process(r, pid, false);
+		}
+	}
+	if (ev->type == SEV_FORK && ev->pid != ev->fork.ppid) {
+		pid = (pid_t)ev->pid;
+		hashmap_put(&r->members, &pid, sizeof(pid), one);
+	}
+}
+
+/* Cgroup mode: the processes in the cgroup now (those read from /proc
+ * keep their mark; the others will be read at their first event). Returns
+ * 0, or -ENOENT once the cgroup was removed. */
+static int cgroup_rescan(struct recorder *r)
+{
+	struct hashmap now;
+	pid_t *pids;
+	int n = cgroup_procs(r->cgroup_dir, &pids), i;
+
+	if (n < 0)
+		return n;
+	hashmap_init(&now);
+	for (i = 0; i < n; i++) {
+		uint64_t v = 0;
+
+		hashmap_get(&r->members, &pids[i], sizeof(pids[i]), &v);
+		hashmap_put(&now, &pids[i], sizeof(pids[i]), v);
+	}
+	hashmap_release(&r->members);
+	r->members = now;
+	free(pids);
+	return 0;
 }
 
 static void handle_exit(struct recorder *r, const struct sampler_event *ev)
@@ -504,6 +605,8 @@ static void handle_event(void *arg, const struct sampler_event *ev)
 	struct recorder *r = arg;
 	struct spaces *sp = unwinder_spaces(r->unwinder);
 
+	if (r->cgroup_dir)
+		cgroup_event(r, ev);
 	switch (ev->type) {
 	case SEV_SAMPLE:
 		handle_sample(r, ev);
@@ -704,6 +807,10 @@ static int source_open(struct recorder *r, char **errmsg)
 
 	if (c->method == RECORDER_NONE)
 		return 0;
+	if (r->cgroup_dir && c->method == RECORDER_PTRACE) {
+		*errmsg = xasprintf("a cgroup is recorded with perf events only, not with ptrace");
+		return -EINVAL;
+	}
 	if (c->method != RECORDER_PTRACE) {
 		struct sampler_config scfg = {
 			.event = c->event,
@@ -714,14 +821,19 @@ static int source_open(struct recorder *r, char **errmsg)
 			.waits = c->waits,
 		};
 
-		err = sampler_open(&r->sampler, &scfg, c->launch_pid, c->pids, c->npids, errmsg);
+		if (r->cgroup_dir)
+			err = sampler_open_cgroup(&r->sampler, &scfg, r->cgroup_fd, r->cgroup_dir,
+						  errmsg);
+		else
+			err = sampler_open(&r->sampler, &scfg, c->launch_pid, c->pids, c->npids,
+					   errmsg);
 		if (!err) {
 			r->cfg.freq = scfg.freq;
 			/* kernel frames refused (no CAP_PERFMON): user frames only */
 			r->kernel = sampler_has_kernel(r->sampler);
 			return 0;
 		}
-		if (c->method == RECORDER_PERF || c->waits || !perf_refused(err))
+		if (c->method == RECORDER_PERF || c->waits || r->cgroup_dir || !perf_refused(err))
 			return err;
 		perf_msg = *errmsg;
 		*errmsg = NULL;
@@ -1027,7 +1139,11 @@ static int write_start_meta(struct recorder *r)
 		return err;
 	store_set_meta_int(r->store, "schema_version", STORE_SCHEMA_VERSION);
 	store_set_meta(r->store, "hotstack_version", PACKAGE_VERSION);
-	if (!r->attach) {
+	if (r->cgroup_dir) {
+		store_set_meta(r->store, "command", r->cgroup_dir);
+		store_set_meta(r->store, "cgroup", r->cgroup_dir);
+		store_set_meta(r->store, "mode", "cgroup");
+	} else if (!r->attach) {
 		store_set_meta(r->store, "command", r->command_line);
 		store_set_meta(r->store, "mode", "launch");
 	} else {
@@ -1151,6 +1267,10 @@ static void recorder_release(struct recorder *r)
 	free(r->command_line);
 	free(r->record_command);
 	free((void *)r->cfg.pids);
+	if (r->cgroup_fd >= 0)
+		close(r->cgroup_fd);
+	free(r->cgroup_dir);
+	hashmap_release(&r->members);
 }
 
 int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool *renamed,
@@ -1159,6 +1279,8 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 	struct recorder *r = xcalloc(1, sizeof(*r));
 	int err;
 
+	r->cgroup_fd = -1;
+	hashmap_init(&r->members);
 	*out = NULL;
 	*errmsg = NULL;
 	*renamed = false;
@@ -1184,6 +1306,14 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 		r->cfg.pids = pids;
 	}
 	r->attach = cfg->npids > 0 && !cfg->launch_pid;
+	r->cfg.cgroup = NULL;
+	if (cfg->cgroup && !cfg->launch_pid && !cfg->npids) {
+		err = cgroup_open(cfg->cgroup, &r->cgroup_dir, errmsg);
+		if (err < 0)
+			goto fail;
+		r->cgroup_fd = err;
+		r->attach = true;
+	}
 	/* kernel frames unless told otherwise or not permitted (the sampler
 	 * probes for that and falls back to user frames) */
 	r->kernel = !cfg->user_only;
@@ -1241,32 +1371,28 @@ static void charge_blocked(void *arg, const struct sampler_event *ev)
 	thread_get(r, ev->pid, ev->tid)->sampled = true;
 }
 
-/* Attach mode: the mappings and threads that exist already (perf events
- * report only what comes after). */
+/* Attach and cgroup mode: the mappings and threads that exist already
+ * (perf events report only what comes after). */
 static void attach_prepare(struct recorder *r)
 {
-	struct spaces *sp = unwinder_spaces(r->unwinder);
-	int i, j;
+	pid_t *cg_pids = NULL;
+	const pid_t *pids = r->cfg.pids;
+	int i, npids = r->cfg.npids;
 
-	for (i = 0; i < r->cfg.npids; i++) {
-		pid_t pid = r->cfg.pids[i];
-		pid_t *tids;
-		int n;
+	if (r->cgroup_dir) {
+		npids = cgroup_procs(r->cgroup_dir, &cg_pids);
+		pids = cg_pids;
+	}
+	for (i = 0; i < npids; i++) {
+		pid_t pid = pids[i];
 
-		space_load_proc_maps(spaces_get(sp, pid, true));
-		process_get(r, pid, 0);
-		n = procfs_list_tasks(pid, &tids);
-		for (j = 0; j < n; j++) {
-			char name[16] = "";
-
-			procfs_comm(pid, tids[j], name, sizeof(name));
-			thread_set_name(r, (uint32_t)pid, (uint32_t)tids[j], name);
-		}
-		if (n > 0)
-			free(tids);
+		prepare_process(r, pid, true);
+		if (r->cgroup_dir)
+			hashmap_put(&r->members, &pid, sizeof(pid), 1);
 		if (r->waits)
 			blocked_each(pid, r->kernel, charge_blocked, r);
 	}
+	free(cg_pids);
 }
 
 int recorder_start(struct recorder *r)
@@ -1307,10 +1433,15 @@ int recorder_poll(struct recorder *r, int timeout_ms)
 		waits_resolve(r->waits);
 	now = now_ns(r);
 	if (r->attach && now - r->last_rescan >= RESCAN_NS) {
-		source_rescan(r);
 		r->last_rescan = now;
-		if (!targets_alive(r))
-			r->targets_gone = true;
+		if (r->cgroup_dir) {
+			if (cgroup_rescan(r) == -ENOENT)
+				r->targets_gone = true;
+		} else {
+			source_rescan(r);
+			if (!targets_alive(r))
+				r->targets_gone = true;
+		}
 	}
 	if (now - r->last_commit >= r->cfg.commit_ns)
 		return recorder_commit(r);

@@ -28,7 +28,7 @@
  *   (recorder_create())   with create_later: the recording created
  *   recorder_start()      once the command runs (after its exec) or once
  *                         attached: reads the targets' maps and threads
- *                         in attach mode
+ *                         in attach and cgroup mode
  *   recorder_poll()       repeatedly: waits for data, reads it, commits
  *                         when due (recorder_done() says the targets ended)
  *   recorder_finish()     last read, last commit, recording marked finished
@@ -62,6 +62,11 @@ struct recorder_config {
 	pid_t launch_pid;	/* launch mode: forked child, not exec'd yet */
 	const pid_t *pids;	/* attach mode: running processes (launch_pid 0) */
 	int npids;
+	const char *cgroup;	/* cgroup mode (no launch_pid nor pids): every
+				 * process of this cgroup v2 directory and below
+				 * (cgroup.h: absolute, or relative to the
+				 * hierarchy), also those that move or fork into
+				 * it later; perf events only */
 	enum recorder_method method;
 	enum sampler_clock event;
 	unsigned freq;		/* Hz; 0 = the method's default */
@@ -135,7 +140,7 @@ int recorder_start(struct recorder *r);
  */
 int recorder_poll(struct recorder *r, int timeout_ms);
 /* True when the targets are gone: every sampled task ended (attach mode:
- * no target process is alive). */
+ * no target process is alive; cgroup mode: the cgroup was removed). */
 bool recorder_done(struct recorder *r);
 /* Commits now whatever was gathered since the last commit. */
 int recorder_commit(struct recorder *r);

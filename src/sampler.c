@@ -71,6 +71,7 @@ struct sampler {
 	size_t nfds, fds_cap;
 	pid_t *pids;		/* attach mode targets */
 	int npids;
+	unsigned long pid_flags;	/* PERF_FLAG_PID_CGROUP: pid is a cgroup fd */
 	struct hashmap tids;	/* attach mode: tids with events */
 	struct sampler_batch batch;	/* sampler_drain()'s, reused */
 	struct sampler_batch held;	/* records newer than the last drain's start */
@@ -311,12 +312,12 @@ static char *open_error(const struct sampler *s, int err, pid_t pid)
 	}
 }
 
-static int open_one(struct perf_event_attr *attr, pid_t pid, int cpu)
+static int open_one(struct perf_event_attr *attr, pid_t pid, int cpu, unsigned long flags)
 {
 	int fd;
 
 	for (;;) {
-		fd = (int)perf_event_open(attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+		fd = (int)perf_event_open(attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC | flags);
 		if (fd >= 0)
 			return fd;
 		/* kernels before 5.12 reject build_id; fall back to plain mmap2 */
@@ -381,7 +382,7 @@ static int open_wait_events(struct sampler *s, pid_t tid, int cpu, int ring_fd, 
 	int role;
 
 	for (role = ROLE_SWITCH; role < ROLE_COUNT; role++) {
-		int fd = open_one(&s->wait_attr[role], tid, cpu);
+		int fd = open_one(&s->wait_attr[role], tid, cpu, s->pid_flags);
 
 		if (fd < 0) {
 			if (errmsg && fd != -ESRCH)
@@ -414,7 +415,7 @@ static int open_task(struct sampler *s, pid_t tid, char **errmsg)
 
 	for (cpu = 0; cpu < s->ncpus; cpu++) {
 		struct ring *r = &s->rings[cpu];
-		int fd = open_one(&s->attr, tid, cpu), err;
+		int fd = open_one(&s->attr, tid, cpu, s->pid_flags), err;
 
 		if (fd == -ENODEV || fd == -EINVAL) {
 			/* an offline CPU: skip it */
@@ -526,13 +527,10 @@ static void raise_fd_limit(void)
 	}
 }
 
-int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t launch_pid,
-		 const pid_t *pids, int npids, char **errmsg)
+static struct sampler *sampler_new(const struct sampler_config *cfg, bool launch)
 {
 	struct sampler *s = xcalloc(1, sizeof(*s));
-	int err = 0, i;
 
-	*errmsg = NULL;
 	s->cfg = *cfg;
 	s->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (s->ncpus < 1)
@@ -540,16 +538,26 @@ int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t l
 	s->rings = xcalloc(s->ncpus, sizeof(*s->rings));
 	hashmap_init(&s->tids);
 	raise_fd_limit();
-	setup_attr(s, launch_pid > 0);
+	setup_attr(s, launch);
+	s->layout.roles = xcalloc(1, sizeof(*s->layout.roles));
+	hashmap_init(s->layout.roles);
+	s->layout.switch_prev_state = s->layout.sys_id = -1;
+	s->layout.sys_args = s->layout.sys_ret = -1;
+	return s;
+}
+
+int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t launch_pid,
+		 const pid_t *pids, int npids, char **errmsg)
+{
+	struct sampler *s = sampler_new(cfg, launch_pid > 0);
+	int err = 0, i;
+
+	*errmsg = NULL;
 	if (s->cfg.kernel && !kernel_permitted(s, launch_pid > 0 ? launch_pid : pids[0])) {
 		debug("kernel samples not permitted: recording user frames only");
 		s->cfg.kernel = false;
 		setup_attr(s, launch_pid > 0);
 	}
-	s->layout.roles = xcalloc(1, sizeof(*s->layout.roles));
-	hashmap_init(s->layout.roles);
-	s->layout.switch_prev_state = s->layout.sys_id = -1;
-	s->layout.sys_args = s->layout.sys_ret = -1;
 	if (s->cfg.waits) {
 		err = setup_wait_attrs(s, errmsg);
 		if (err) {
@@ -578,6 +586,48 @@ int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t l
 				*errmsg = xasprintf("no process with pid %d", (int)pids[i]);
 			}
 		}
+	}
+	if (err) {
+		sampler_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int sampler_open_cgroup(struct sampler **out, const struct sampler_config *cfg, int cgroup_fd,
+			const char *name, char **errmsg)
+{
+	struct sampler *s = sampler_new(cfg, false);
+	int err = 0, role;
+
+	*errmsg = NULL;
+	/* CPU-wide events: nothing to inherit; every task that runs in the
+	 * cgroup (or below it) on the CPU is sampled */
+	s->pid_flags = PERF_FLAG_PID_CGROUP;
+	s->attr.inherit = 0;
+	if (s->cfg.waits)
+		err = setup_wait_attrs(s, errmsg);
+	for (role = 0; role < ROLE_COUNT; role++)
+		s->wait_attr[role].inherit = 0;
+	if (!err)
+		err = open_task(s, cgroup_fd, errmsg);
+	if (err && !(s->cfg.waits && *errmsg && strstr(*errmsg, "--waits"))) {
+		char *why = *errmsg;
+
+		if (err == -EACCES || err == -EPERM)
+			*errmsg = xasprintf("not allowed to record cgroup '%s' (%s): its events are "
+					    "CPU-wide and need root or CAP_PERFMON "
+					    "(kernel.perf_event_paranoid is %d)",
+					    sanitized(name), strerror(-err), sampler_paranoid());
+		else if (err == -EBADF || err == -EINVAL)
+			*errmsg = xasprintf("perf events cannot follow cgroup '%s' here (%s): the "
+					    "kernel needs CONFIG_CGROUP_PERF and a cgroup v2 directory",
+					    sanitized(name), strerror(-err));
+		else
+			*errmsg = why ? xstrdup(why) : xasprintf("recording cgroup '%s': %s",
+								sanitized(name), strerror(-err));
+		free(why);
 	}
 	if (err) {
 		sampler_close(s);
@@ -806,6 +856,7 @@ int sampler_decode(const struct sampler_config *cfg, const struct sampler_layout
 		ev->type = SEV_SAMPLE;
 		return decode_sample(cfg, layout, body, end, ev);
 	case PERF_RECORD_SWITCH:
+	case PERF_RECORD_SWITCH_CPU_WIDE:	/* cgroup (CPU-wide) events */
 		ev->type = h->misc & PERF_RECORD_MISC_SWITCH_OUT ? SEV_SWITCH_DONE : SEV_SWITCH_IN;
 		decode_trailer(end, ev, body);
 		return 0;

@@ -2,8 +2,8 @@
  *
  * The sampler opens software clock (or hardware) sampling events on a
  * launched command (one inherited event per CPU, following every thread and
- * child) or on running processes (one inherited event per thread and CPU,
- * sharing one ring buffer per CPU), and turns the ring-buffer records into
+ * child), on running processes (one inherited event per thread and CPU,
+ * sharing one ring buffer per CPU) or on a cgroup (one event per CPU), and turns the ring-buffer records into
  * struct sampler_event, merged across CPUs in timestamp order.
  * Timestamps are CLOCK_MONOTONIC nanoseconds.
  */
@@ -125,6 +125,17 @@ struct sampler;
  */
 int sampler_open(struct sampler **out, const struct sampler_config *cfg, pid_t launch_pid,
 		 const pid_t *pids, int npids, char **errmsg);
+/*
+ * Cgroup mode: one CPU-wide event per CPU (and role) filtered by the cgroup
+ * v2 directory open at cgroup_fd (PERF_FLAG_PID_CGROUP): every task that
+ * runs in that cgroup or below it is sampled, with the same records as the
+ * other modes (mmap, comm, fork and exit of the cgroup's tasks; context
+ * switches come as PERF_RECORD_SWITCH_CPU_WIDE). The caller keeps
+ * cgroup_fd; name is for messages. Needs root or CAP_PERFMON. Errors as
+ * sampler_open().
+ */
+int sampler_open_cgroup(struct sampler **out, const struct sampler_config *cfg, int cgroup_fd,
+			const char *name, char **errmsg);
 /* Attach mode: open events on threads of the pids that appeared since the
  * last scan (threads made between scans by a thread without an inherited
  * event). Returns the number of new threads. */

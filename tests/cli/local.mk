@@ -84,6 +84,7 @@ tests_progs_phases_CFLAGS = -O2 -g -fomit-frame-pointer -pthread -Wall -Wextra -
 tests_progs_phases_LDFLAGS = -pthread
 ALWAYS_TESTS = tests/cli/t1200-continuous-rotate.sh tests/cli/t1210-continuous-metrics.sh \
 	tests/cli/t1220-continuous-anomalies.sh tests/cli/t1230-continuous-comm.sh
+ALWAYS_TESTS += tests/cli/t1240-continuous-cgroup.sh
 TESTS += $(ALWAYS_TESTS)
 EXTRA_DIST += $(ALWAYS_TESTS)
 EXTRA_DIST += samples/hotstack-continuous.service

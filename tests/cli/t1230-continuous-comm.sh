@@ -36,7 +36,7 @@ done
 
 # usage errors
 for args in "--comm $name -p 1" "--rotate 0s --comm x" "--keep lots --comm x" \
-	"--max-size 2Q --comm x" "--metrics nowhere --comm x" "--cgroup /sys/fs/cgroup/x" \
+	"--max-size 2Q --comm x" "--metrics nowhere --comm x" "--cgroup x --comm x" \
 	"-p 1 -- /bin/true"; do
 	# shellcheck disable=SC2086
 	hs record --continuous "$T/u" $args
