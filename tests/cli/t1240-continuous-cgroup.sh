@@ -17,6 +17,8 @@ done
 [ -n "$root" ] || skip "no cgroup v2 hierarchy under /sys/fs/cgroup"
 CG=$root/hotstack-test-$$
 mkdir "$CG" || skip "cannot make a cgroup in $root"
+# a cgroup below it: its processes belong to the one recorded too
+mkdir "$CG/sub" || fail "cannot make $CG/sub"
 
 # the targets are killed by PID, then the cgroup (empty by then) removed
 cg_cleanup() {
@@ -28,15 +30,20 @@ cg_cleanup() {
 	done
 	# what the test's processes started in it (split, if a check failed
 	# before it was known)
-	for p in $(cat "$CG/cgroup.procs" 2>/dev/null); do
+	for p in $(cat "$CG/cgroup.procs" "$CG/sub/cgroup.procs" 2>/dev/null); do
 		kill "$p" 2>/dev/null || true
 	done
 	i=0
+	while [ -d "$CG/sub" ] && ! rmdir "$CG/sub" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	while [ -d "$CG" ] && ! rmdir "$CG" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
 	[ -d "$CG" ] && echo "warning: could not remove $CG: $(cat "$CG/cgroup.procs")"
+	rmdir "$root/hotstack-test-$$-gone" 2>/dev/null
 	cleanup
 }
 trap cg_cleanup EXIT
@@ -53,14 +60,14 @@ bg "$SAMPLES/deep" 60 20
 outside=$BG
 bg "$T/hsmove"
 mover=$BG
-# a shell in the cgroup that forks split once the recording runs
-bg sh -c 'echo $$ >"$1/cgroup.procs" || exit 1
+# a shell in the cgroup below that forks split once the recording runs
+bg sh -c 'echo $$ >"$1/sub/cgroup.procs" || exit 1
 	while [ ! -e "$2/go" ]; do sleep 0.05; done
 	"$3/split" 60 >/dev/null &
 	wait' sh "$CG" "$T" "$SAMPLES"
 shell=$BG
 sleep 0.3
-grep -qx "$shell" "$CG/cgroup.procs" || fail "the shell did not move into $CG"
+grep -qx "$shell" "$CG/sub/cgroup.procs" || fail "the shell did not move into $CG/sub"
 
 # The current file's samples of pid $1 from Unix ns $2 on. A slice is
 # stored at its start: the time of a sample less up to 100 ms; a sample
@@ -105,7 +112,7 @@ t2=$(now_ns)
 echo "$mover" >"$root/cgroup.procs"
 sleep 4
 t3=$(now_ns)
-echo "$mover" >"$CG/cgroup.procs"
+echo "$mover" >"$CG/sub/cgroup.procs"
 wait_samples "$mover" "$t3"
 split=$(pgrep -P "$shell" -x split) || fail "the shell did not start split"
 PIDS_TO_KILL="$PIDS_TO_KILL $split"
@@ -180,6 +187,30 @@ hs record --cgroup "$CG" -o "$T/plain.db" -d 1 -q
 "$HOTSTACK" report "$T/plain.db" --format json --limit 0 | jq -r '.functions[].name' >"$T/pf"
 grep -qx spin_leaf "$T/pf" || fail "record --cgroup did not record $inside"
 grep -qx leaf_deep "$T/pf" && fail "record --cgroup recorded the outside process"
+
+# --waits: the tracepoints follow the cgroup too (split reads its CPU clock
+# with a system call; so does deep, outside)
+hs record --cgroup "$CG" --waits -o "$T/waits.db" -d 1 -q
+[ "$RC" -eq 0 ] || fail "record --cgroup --waits exited $RC: $(cat "$T/err")"
+n=$(sqlite3 "$T/waits.db" "select count(*) from syscalls where tid = $split")
+[ "$n" -gt 0 ] || fail "record --cgroup --waits has no system calls of split ($split)"
+n=$(sqlite3 "$T/waits.db" "select count(*) from syscalls where tid = $outside")
+[ "$n" -eq 0 ] || fail "record --cgroup --waits has system calls of the outside process"
+
+# a removed cgroup ends the recording
+mkdir "$root/hotstack-test-$$-gone" || fail "cannot make a second cgroup"
+"$HOTSTACK" record --cgroup "$root/hotstack-test-$$-gone" -o "$T/gone.db" -d 60 -q 2>"$T/gone.err" &
+gone=$!
+PIDS_TO_KILL="$PIDS_TO_KILL $gone"
+sleep 1
+rmdir "$root/hotstack-test-$$-gone"
+i=0
+while kill -0 "$gone" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && fail "record --cgroup still runs 10 s after its cgroup was removed"
+	sleep 0.1
+done
+[ "$(meta "$T/gone.db" finished)" = 1 ] || fail "the recording of a removed cgroup is not finished"
 
 # errors: one line, exit 2
 one_line_2() {
