@@ -58,6 +58,62 @@ bool mcompare_poll(struct mcompare *m, struct ui *ui);
 void mcompare_wait(struct mcompare *m, struct ui *ui);
 bool mcompare_busy(const struct mcompare *m);
 
+/*
+ * The comparison's call tree: diff's call paths (result->stacks, folded
+ * "root;...;leaf") merged by their prefixes. Each node's before and after
+ * are the sums of the paths below it (its own path included): its total
+ * time per unit; a node that is a compared path and has nothing below
+ * carries that path's diff row (interval, verdict); one with callees gets
+ * a child "(self)" that carries it. Children are in
+ * diff's order: the child with the first path below it in result->stacks
+ * first, so the real change leads at every level. Expansion and the
+ * cursor are kept by path across recomputations (mctree_build()).
+ */
+struct mctree_node {
+	const char *name;	/* this frame (points into the node's path) */
+	char *path;		/* folded path from the root, root excluded */
+	int parent, depth;	/* node 0 is the root: parent -1, depth 0 */
+	int *kids;
+	size_t nkids, cap;
+	int row;		/* the diff row (result->stacks) of this path, or -1 */
+	int self;		/* a path with callees: its child "(self)" with
+				 * that row (placed in diff's order), else -1 */
+	int first;		/* the first diff row below (diff's order) */
+	size_t npaths;		/* compared paths below, this one included */
+	double before, after;	/* sums of the paths below */
+	bool expanded;
+};
+
+struct mctree {
+	struct mctree_node *nodes;
+	size_t n, cap;
+	int *rows;		/* shown nodes, top-down */
+	size_t nrows, rcap;
+	struct ui_list list;
+	char *cursor_path;	/* kept across rebuilds */
+	char **open;		/* paths expanded, kept across rebuilds */
+	size_t nopen;
+};
+
+void mctree_init(struct mctree *t);
+void mctree_release(struct mctree *t);
+/* Rebuild from r (NULL: empty) keeping what was open and the cursor; the
+ * first time, the path of diff's first row is opened. */
+void mctree_build(struct mctree *t, const struct diff_result *r);
+/* The shown rows again after nodes were opened or closed. */
+void mctree_refresh(struct mctree *t);
+/* The node under the cursor, or -1. */
+int mctree_cursor(const struct mctree *t);
+/* Put the cursor on node (opening its callers). */
+void mctree_select(struct mctree *t, int node);
+/* Open (on) or close everything below node, node included. */
+void mctree_expand_all(struct mctree *t, int node, bool on);
+/* The diff row that stands for node: its own path when nothing is below,
+ * else NULL (a sum of several paths: no interval of its own). */
+const struct diff_row *mctree_row(const struct mctree *t, const struct diff_result *r, int node);
+/* The change of node's sums in percent of before (NAN when before is 0). */
+double mctree_change(const struct mctree *t, int node);
+
 /* The glyph (UI_GLYPH_UP slower, DOWN faster) or ASCII mark of a verdict,
  * and the role its row is drawn in. */
 const char *mcompare_mark(const struct canvas *c, enum diff_verdict v);

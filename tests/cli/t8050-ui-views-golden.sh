@@ -79,6 +79,12 @@ compare compare-ascii 80x24 'j' --ascii
 compare compare-kind 100x30 'c'
 compare compare-flame 100x30 '3jjjj'
 compare compare-flame-ascii 80x24 '3jjl' --ascii
+# the comparison's call tree: opened down to diff's first path; all below
+# the cursor's caller closed; everything opened; at 80 columns in ASCII
+compare compare-tree 100x30 '2'
+compare compare-tree-close 100x30 '2<Left><Left>C'
+compare compare-tree-all 100x30 '2gE'
+compare compare-tree-ascii 80x24 '2jj<Left>' --ascii
 # the Waits view at 80 columns: the wait site leads each off-CPU row
 golden waits-80 w.db 80x24 '4'
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../ui/model-compare.h"
 #include "../../ui/model.h"
 #include "../../ui/view.h"
 #include "fixture.h"
@@ -502,6 +503,84 @@ static void test_open_keys(void **state)
 
 /* ---- canvas ---- */
 
+/* The comparison's call tree: diff's call paths merged by prefix, children
+ * in diff's order, sums below, expansion and cursor kept by path. */
+static void test_compare_tree(void **state UNUSED)
+{
+	struct diff_row rows[4];
+	struct diff_result r;
+	struct mctree t;
+	int main_node, node;
+	size_t i;
+
+	memset(rows, 0, sizeof(rows));
+	memset(&r, 0, sizeof(r));
+	/* diff's order: the change first, whatever its name sorts as */
+	rows[0].name = "_start;main;work;hash";
+	rows[0].before = 1.0, rows[0].after = 3.0, rows[0].verdict = DIFF_SLOWER;
+	rows[1].name = "_start;main;idle";
+	rows[1].before = 2.0, rows[1].after = 2.0, rows[1].verdict = DIFF_SAME;
+	rows[2].name = "_start;main;work";
+	rows[2].before = 0.5, rows[2].after = 0.5, rows[2].verdict = DIFF_SAME;
+	rows[3].name = "start_thread;a_loop";
+	rows[3].before = 4.0, rows[3].after = 1.0, rows[3].verdict = DIFF_FASTER;
+	r.stacks = rows;
+	r.nstacks = 4;
+
+	mctree_init(&t);
+	mctree_build(&t, &r);
+	/* opened down to diff's first path, the cursor on it */
+	node = mctree_cursor(&t);
+	assert_true(node > 0);
+	assert_string_equal(t.nodes[node].path, "_start;main;work;hash");
+	assert_ptr_equal(mctree_row(&t, &r, node), &rows[0]);
+	/* rows: _start, main, work, hash, work's (self), idle, start_thread
+	 * (closed) */
+	assert_int_equal(t.nrows, 7);
+	assert_string_equal(t.nodes[t.rows[0]].name, "_start");
+	assert_string_equal(t.nodes[t.rows[2]].name, "work");
+	assert_string_equal(t.nodes[t.rows[4]].name, "(self)");
+	assert_ptr_equal(mctree_row(&t, &r, t.rows[4]), &rows[2]);
+	assert_int_equal(t.nodes[t.rows[2]].self, t.rows[4]);
+	assert_string_equal(t.nodes[t.rows[5]].name, "idle");
+	assert_string_equal(t.nodes[t.rows[6]].name, "start_thread");
+	assert_false(t.nodes[t.rows[6]].expanded);
+	/* sums: main has 3 paths, its own row none */
+	main_node = t.rows[1];
+	assert_int_equal(t.nodes[main_node].npaths, 3);
+	assert_true(t.nodes[main_node].before > 3.49 && t.nodes[main_node].before < 3.51);
+	assert_true(t.nodes[main_node].after > 5.49 && t.nodes[main_node].after < 5.51);
+	assert_null(mctree_row(&t, &r, main_node));
+	assert_true(mctree_change(&t, main_node) > 57.1 && mctree_change(&t, main_node) < 57.2);
+	/* work is a compared path with a callee: a sum; its row is (self)'s */
+	assert_null(mctree_row(&t, &r, t.rows[2]));
+	assert_int_equal(t.nodes[t.rows[2]].first, 0);
+	assert_int_equal(t.nodes[t.rows[2]].row, 2);
+
+	/* close all below _start, open all below start_thread */
+	mctree_expand_all(&t, t.rows[0], false);
+	assert_int_equal(t.nrows, 2);
+	mctree_expand_all(&t, t.rows[1], true);
+	assert_int_equal(t.nrows, 3);
+	assert_string_equal(t.nodes[t.rows[2]].name, "a_loop");
+	t.list.cursor = 2;
+
+	/* a recomputation (new order): what was open and the cursor stay */
+	rows[0].name = "start_thread;a_loop";
+	rows[3].name = "_start;main;work;hash";
+	mctree_build(&t, &r);
+	assert_string_equal(t.nodes[t.rows[0]].name, "start_thread");
+	assert_true(t.nodes[t.rows[0]].expanded);
+	node = mctree_cursor(&t);
+	assert_string_equal(t.nodes[node].path, "start_thread;a_loop");
+	assert_int_equal(t.nrows, 3);	/* start_thread, a_loop, _start (closed) */
+	for (i = 0; i < t.nrows; i++)
+		assert_true(t.rows[i] > 0);
+	mctree_build(&t, NULL);
+	assert_int_equal(t.nrows, 0);
+	mctree_release(&t);
+}
+
 static void test_canvas_sanitizes(void **state UNUSED)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -563,6 +642,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tree_state_survives_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_load, setup, teardown),
+		cmocka_unit_test(test_compare_tree),
 		cmocka_unit_test(test_canvas_sanitizes),
 		cmocka_unit_test(test_canvas_wide),
 	};
