@@ -51,7 +51,16 @@ static const struct ui_help global_help[] = {
 	{ "q", "close the current level (help, a drill-down); quit at the top" },
 	{ "Q, F10", "quit" },
 	{ "?, F1", "this help" },
-	{ "p r w b", "reserved for live mode (hotstack attach)" },
+	{ NULL, NULL },
+};
+
+/* Shown when this screen has no live keys (a finished recording, a
+ * comparison); live.c lists them where they work. */
+static const struct ui_help no_live_help[] = {
+	{ "p r t w b", "live keys, not used here; in hotstack attach:" },
+	{ "  p", "pause the display (also on a recording still being written)" },
+	{ "  r, t", "reset the counts; the last seconds or everything since the attach" },
+	{ "  b, w", "mark a baseline (Hotspots shows the change); write the recording" },
 	{ NULL, NULL },
 };
 
@@ -597,6 +606,10 @@ static size_t help_lines(struct ui *ui, const struct ui_help **lines, const char
 		titles[n] = i ? NULL : "Everywhere";
 		lines[n++] = &global_help[i];
 	}
+	for (i = 0; !ui->live_help && no_live_help[i].keys && n < max; i++) {
+		titles[n] = NULL;
+		lines[n++] = &no_live_help[i];
+	}
 	return n;
 }
 
@@ -949,6 +962,7 @@ bool ui_key(struct ui *ui, int key)
 		break;
 	case 'p':
 	case 'r':
+	case 't':
 	case 'w':
 	case 'b':
 		ui_message(ui, false, "'%c' is for live mode (hotstack attach)", key);

@@ -14,7 +14,8 @@
  *                      the last filter
  *   q                  close the current level (help, a drill-down), quit
  *                      at the top;   Q  quit from anywhere
- *   p r w b            reserved for live mode (attach)
+ *   p r t w b          live keys (live.c): attach, and p when following a
+ *                      recording still being written; unused elsewhere
  *
  * A view gets the keys first (ops->key) except digits, Tab, ?, /, Q and
  * prompt editing; what it does not handle falls back to the frame.

@@ -104,7 +104,8 @@ TESTS += tests/unit/test-ui-live
 tests_unit_test_ui_live_SOURCES = tests/unit/test-ui-live.c $(UNIT_FIXTURE) $(UI_CORE_SOURCES)
 tests_unit_test_ui_live_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ui_live_LDADD = $(UNIT_LDADD)
-# the UI's layering on the sources: ui/ reads the query layer, never the store
-UI_LAYER_TESTS = tests/cli/t8080-ui-layering.sh
+# the UI on its sources: ui/ reads the query layer, never the store; every
+# key it handles is in hotstack-ui(1)
+UI_LAYER_TESTS = tests/cli/t8080-ui-layering.sh tests/cli/t8090-ui-keys-man.sh
 TESTS += $(UI_LAYER_TESTS)
 EXTRA_DIST += $(UI_LAYER_TESTS)
