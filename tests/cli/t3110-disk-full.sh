@@ -18,8 +18,9 @@ mount -t tmpfs -o size=2m,mode=0755 tmpfs "$FS" || fail "cannot mount a tmpfs on
 trap 'umount "$FS" 2>/dev/null || umount -l "$FS"; cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 
-# the target waits in known ways for 30 s; its fsync file is not on $FS
-bg "$SAMPLES/waits" 30 "$T" >"$T/waits.out"
+# the target waits in known ways (for up to 300 s: it is ended at the
+# end); its fsync file is not on $FS
+bg "$SAMPLES/waits" 300 "$T" >"$T/waits.out"
 W=$BG
 
 # from too little room to create the file up to enough for the whole
