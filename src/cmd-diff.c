@@ -97,6 +97,9 @@ enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT };
 struct diff_cmd {
 	const char **files[2];
 	size_t nfiles[2];
+	/* --since/--until of each recording (a file or a directory of rotated
+	 * recordings, cmd-range.c): of the one they follow; before any, of all */
+	struct cmd_range *ranges[2], pos[2], all;
 	struct diff_opts opts;
 	bool unit_given;
 	double *work[2];	/* per file, or one value for all */
@@ -190,10 +193,51 @@ static void parse_map(struct diff_cmd *c, const char *s)
 	c->nmaps++;
 }
 
-static void add_file(struct diff_cmd *c, int side, const char *f)
+static struct cmd_range *add_file(struct diff_cmd *c, int side, const char *f)
 {
 	c->files[side] = xrealloc(c->files[side], (c->nfiles[side] + 1) * sizeof(char *));
-	c->files[side][c->nfiles[side]++] = f;
+	c->ranges[side] = xrealloc(c->ranges[side], (c->nfiles[side] + 1) * sizeof(**c->ranges));
+	cmd_range_init(&c->ranges[side][c->nfiles[side]]);
+	c->files[side][c->nfiles[side]] = f;
+	return &c->ranges[side][c->nfiles[side]++];
+}
+
+/* Whether option a takes the next argument as its value. */
+static bool takes_value(const char *a)
+{
+	static const char *const opts[] = {
+		"-k", "-m", "-n", "-f", "--min-effect", "--fail-on-regression", "--seed",
+		"--per", "--run-noise", "--map", "--kind", "--module", "--limit", "--format",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		if (!strcmp(a, opts[i]))
+			return true;
+	return false;
+}
+
+/* --since T / --until T / --since=T / --until=T: parsed into r, which
+ * *i is moved past. False if argv[*i] is not one of them. */
+static bool take_range(int argc, char **argv, int *i, struct cmd_range *r)
+{
+	const char *a = argv[*i], *v;
+	char opt[8];
+
+	if (strncmp(a, "--since", 7) && strncmp(a, "--until", 7))
+		return false;
+	if (a[7] == '=') {
+		v = a + 8;
+	} else if (!a[7]) {
+		if (*i + 1 >= argc)
+			die_usage("diff: option '%s' needs a value", a);
+		v = argv[++*i];
+	} else {
+		return false;
+	}
+	snprintf(opt, sizeof(opt), "%.5s", a + 2);
+	cmd_range_parse(r, "diff", opt, v);
+	return true;
 }
 
 /*
@@ -203,7 +247,8 @@ static void add_file(struct diff_cmd *c, int side, const char *f)
  */
 static int take_side_lists(struct diff_cmd *c, int argc, char **argv)
 {
-	int i, out = 1, side = -1;
+	struct cmd_range *last = &c->all;
+	int i, out = 1, side = -1, npos = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -213,6 +258,8 @@ static int take_side_lists(struct diff_cmd *c, int argc, char **argv)
 				argv[out++] = argv[i++];
 			break;
 		}
+		if (take_range(argc, argv, &i, last))
+			continue;
 		if (!strcmp(a, "--before") || !strcmp(a, "--after")) {
 			side = a[2] == 'a';
 			if (i + 1 >= argc || argv[i + 1][0] == '-')
@@ -221,14 +268,22 @@ static int take_side_lists(struct diff_cmd *c, int argc, char **argv)
 		}
 		if (!strncmp(a, "--before=", 9) || !strncmp(a, "--after=", 8)) {
 			side = a[2] == 'a';
-			add_file(c, side, strchr(a, '=') + 1);
+			last = add_file(c, side, strchr(a, '=') + 1);
 			continue;
 		}
 		if (side >= 0 && a[0] != '-') {
-			add_file(c, side, a);
+			last = add_file(c, side, a);
 			continue;
 		}
 		side = -1;
+		if (takes_value(a) && i + 1 < argc) {
+			argv[out++] = argv[i++];
+		} else if (a[0] != '-') {
+			/* BEFORE AFTER: their ranges wait in pos[] */
+			if (npos < 2)
+				last = &c->pos[npos];
+			npos++;
+		}
 		argv[out++] = argv[i];
 	}
 	argv[out] = NULL;
@@ -334,9 +389,19 @@ static void parse_args(int argc, char **argv, struct diff_cmd *c)
 		if (argc - optind != 2)
 			die_usage("diff: give two recordings, BEFORE and AFTER, or --before "
 				  "and --after lists");
-		add_file(c, 0, argv[optind]);
-		add_file(c, 1, argv[optind + 1]);
+		*add_file(c, 0, argv[optind]) = c->pos[0];
+		*add_file(c, 1, argv[optind + 1]) = c->pos[1];
 	}
+	/* a time given before any recording: of every recording */
+	for (ch = 0; ch < 2; ch++)
+		for (size_t i = 0; i < c->nfiles[ch]; i++) {
+			struct cmd_range *r = &c->ranges[ch][i];
+
+			if (r->since < 0)
+				r->since = c->all.since;
+			if (r->until < 0)
+				r->until = c->all.until;
+		}
 	for (ch = 0; ch < 2; ch++)
 		if (c->opts.unit == DIFF_PER_WORK && c->nwork[ch] != 1 &&
 		    c->nwork[ch] != c->nfiles[ch])
@@ -372,13 +437,20 @@ static void load_sides(struct diff_cmd *c, struct side sides[2], struct diff *d,
 		side->p = xcalloc(side->n, sizeof(*side->p));
 		side->off_samples = 0;
 		for (i = 0; i < side->n; i++) {
-			const char *file = c->files[s][i];
+			struct cmd_range *r = &c->ranges[s][i];
+			struct profile_filter range = c->filter;
+			const char *file;
 			struct store *st;
 			char *err, note[8192];
 
+			r->slices = true;	/* the noise is measured over time */
+			file = cmd_range_resolve(r, "diff", c->files[s][i], &range);
 			if (store_open(file, &st, &err))
 				die("%s", err);
-			if (profile_load(st, &c->filter, &side->p[i], &err) ||
+			if (profile_filter_has_range(&range))
+				store_set_wait_range(st, range.slice_lo,
+						     range.slice_hi > 0 ? range.slice_hi - 1 : -1);
+			if (profile_load(st, &range, &side->p[i], &err) ||
 			    diff_add_profile(d, (enum diff_side)s, st, side->p[i],
 					     work_of(c, s, i), &err) ||
 			    diff_add_syscalls(d, st, &err))
@@ -386,7 +458,7 @@ static void load_sides(struct diff_cmd *c, struct side sides[2], struct diff *d,
 			if (profile_filter_note(side->p[i], note, sizeof(note)))
 				warn("%s", note);
 			if (doff) {
-				struct profile_filter f = c->filter;
+				struct profile_filter f = range;
 				struct profile *off;
 
 				f.kind = KIND_OFFCPU;
@@ -398,6 +470,7 @@ static void load_sides(struct diff_cmd *c, struct side sides[2], struct diff *d,
 				profile_free(off);
 			}
 			store_free(st);
+			cmd_range_release(r);
 		}
 	}
 }
@@ -1011,6 +1084,9 @@ int cmd_diff(int argc, char **argv)
 	c.filter = (struct profile_filter)PROFILE_FILTER_INIT;
 	c.limit = 25;
 	c.fail_pct = -1;
+	cmd_range_init(&c.pos[0]);
+	cmd_range_init(&c.pos[1]);
+	cmd_range_init(&c.all);
 	parse_args(argc, argv, &c);
 
 	d = diff_new();
@@ -1105,6 +1181,7 @@ int cmd_diff(int argc, char **argv)
 	for (s = 0; s < 2; s++) {
 		free_side(&sides[s]);
 		free(c.files[s]);
+		free(c.ranges[s]);
 		free(c.work[s]);
 	}
 	for (i = 0; i < c.nmaps; i++) {

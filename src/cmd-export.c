@@ -335,6 +335,7 @@ int cmd_export(int argc, char **argv)
 		return cmd_print_help(export_usage);
 	cmd_range_init(&export_range);
 	parse_args(argc, argv, &o);
+	export_range.slices = !strcmp(o.format, "speedscope");	/* samples in time order */
 	o.file = cmd_range_resolve(&export_range, "export", o.file, &o.filter);
 	/* folded default: samples on CPU; the waiting kinds by their time */
 	if (!o.weight_set)

@@ -95,6 +95,13 @@ struct merger {
 	int kind;
 	int err;
 	int64_t samples;
+	/* cmd_merge_picked(): what to copy of each input's samples, and the
+	 * sums of the inputs picked as totals, (tid, kind, node) -> index */
+	const struct merge_pick *pick;
+	int64_t totals_slice;		/* -1 until the first totals input */
+	struct hashmap total_map;
+	int64_t (*totals)[5];		/* tid, kind, node, count, weight_ns */
+	size_t ntotals, cap_totals;
 };
 
 static const char *origin_meta(const struct origin *o, const char *key)
@@ -361,6 +368,20 @@ static int copy_sample(void *arg, int64_t slice, int tid, int64_t node_id, int64
 	if (!node || count < 0 || weight_ns < 0)
 		return 0;
 	m->samples += count;
+	if (m->pick && m->pick[m->cur - m->origins].totals) {
+		int64_t key[3] = { tid + m->cur->id_offset, m->kind, node };
+		uint64_t i = m->ntotals;
+
+		if (!hashmap_get_or_put(&m->total_map, key, sizeof(key), &i)) {
+			xgrow(&m->totals, &m->cap_totals, m->ntotals + 1, sizeof(*m->totals));
+			memcpy(m->totals[m->ntotals], key, sizeof(key));
+			m->totals[m->ntotals][3] = m->totals[m->ntotals][4] = 0;
+			m->ntotals++;
+		}
+		m->totals[i][3] += count;
+		m->totals[i][4] += weight_ns;
+		return 0;
+	}
 	return store_add_samples(m->out, slice + m->cur->slice_offset, tid + m->cur->id_offset,
 				 m->kind, node, count, weight_ns);
 }
@@ -476,9 +497,18 @@ static int copy_origin(struct merger *m, struct origin *o)
 		ret = stacktree_flush(m->tree, m->out);
 	}
 	for (kind = 0; !ret && strcmp(profile_kind_name(kind), "unknown"); kind++) {
+		const struct merge_pick *p = m->pick ? &m->pick[o - m->origins] : NULL;
+
 		m->kind = kind;
-		ret = store_each_sample(st, kind, 0, copy_sample, m);
+		if (!p)
+			ret = store_each_sample(st, kind, 0, copy_sample, m);
+		else if (p->totals)
+			ret = store_each_sample_total(st, kind, 0, copy_sample, m);
+		else
+			ret = store_each_sample_range(st, kind, 0, p->lo, p->hi, copy_sample, m);
 	}
+	if (!ret && m->pick && m->pick[o - m->origins].totals && m->totals_slice < 0)
+		m->totals_slice = o->slice_offset;
 	if (!ret)
 		ret = store_each_process(st, copy_process, m);
 	if (!ret)
@@ -634,7 +664,25 @@ static int write_meta(struct merger *m, const char **paths)
 
 /* ---- command ------------------------------------------------------------ */
 
+/* The sums of the inputs picked as totals, at the first one's first slice. */
+static int write_totals(struct merger *m)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < m->ntotals; i++)
+		ret = store_add_samples(m->out, m->totals_slice, (int)m->totals[i][0],
+					(int)m->totals[i][1], m->totals[i][2], m->totals[i][3],
+					m->totals[i][4]);
+	return ret;
+}
+
 int cmd_merge(int argc, char **argv)
+{
+	return cmd_merge_picked(argc, argv, NULL);
+}
+
+int cmd_merge_picked(int argc, char **argv, const struct merge_pick *pick)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -673,6 +721,9 @@ int cmd_merge(int argc, char **argv)
 		die_usage("merge: which recordings? (merge -o ALL.db A.db B.db ...)");
 
 	memset(&m, 0, sizeof(m));
+	m.pick = pick;
+	m.totals_slice = -1;
+	hashmap_init(&m.total_map);
 	m.norigins = (size_t)(argc - optind);
 	m.origins = xcalloc(m.norigins, sizeof(*m.origins));
 	hashmap_init(&m.pids);
@@ -686,7 +737,8 @@ int cmd_merge(int argc, char **argv)
 				die_usage("merge: '%s' is given twice", sanitized(o->path));
 		if (!strcmp(o->path, output))
 			die_usage("merge: the output '%s' is also an input", sanitized(output));
-		if (store_open(o->path, &o->st, &err))
+		/* an input read as its sums is checked where it is read */
+		if ((pick && pick[i].totals ? store_open_quick : store_open)(o->path, &o->st, &err))
 			die("%s", err);
 		if (store_each_meta(o->st, read_meta, o))
 			die("cannot read '%s': %s", sanitized(o->path), store_last_error(o->st));
@@ -717,7 +769,12 @@ int cmd_merge(int argc, char **argv)
 			die("cannot merge '%s': %s (reading: %s; writing: %s)",
 			    sanitized(m.origins[i].path), strerror(ret < 0 ? -ret : EIO),
 			    store_last_error(m.origins[i].st), store_last_error(m.out));
+		/* read: its page cache goes (a day of inputs is 144 of them) */
+		store_free(m.origins[i].st);
+		m.origins[i].st = NULL;
 	}
+	if (!ret)
+		ret = write_totals(&m);
 	if (!ret)
 		ret = write_meta(&m, (const char **)argv + optind);
 	if (!ret)
@@ -752,6 +809,8 @@ int cmd_merge(int argc, char **argv)
 	free(m.node_frame);
 	hashmap_release(&m.pids);
 	hashmap_release(&m.tids);
+	hashmap_release(&m.total_map);
+	free(m.totals);
 	stacktree_free(m.tree);
 	return EXIT_OK;
 }

@@ -23,7 +23,7 @@
 #include "util.h"
 
 static const char ui_usage[] =
-	"usage: hotstack ui [FILE] [OPTIONS]\n"
+	"usage: hotstack ui [FILE|DIR] [--since TIME] [--until TIME] [OPTIONS]\n"
 	"       hotstack ui BEFORE.db AFTER.db [OPTIONS]\n"
 	"       hotstack ui --before A1.db [A2.db...] --after B1.db [B2.db...] [OPTIONS]\n"
 	"\n"
@@ -48,10 +48,13 @@ static const char ui_usage[] =
 	"      --timing            with --headless: print load and per-key times to stderr\n"
 	"      --per run|second|N1,N2  comparison: time per run, per second, or per\n"
 	"                          unit of work (N1 before, N2 after), as diff takes it\n"
+	"      --since TIME, --until TIME  only that time range (-1h, yesterday 14:00,\n"
+	"                          2026-11-30T14:00Z...), of FILE or of DIR, a directory\n"
+	"                          of rotated recordings (record --continuous)\n"
 	"  -h, --help              print this help\n";
 
 enum { OPT_NO_COLOR = 256, OPT_NO_MOUSE, OPT_ASCII, OPT_SOURCE_PATH, OPT_HEADLESS, OPT_KEYS,
-       OPT_TIMING, OPT_PER };
+       OPT_TIMING, OPT_PER, OPT_SINCE, OPT_UNTIL };
 
 /*
  * The comparison's recordings: "--before F..." and "--after F..." each take
@@ -93,6 +96,8 @@ int cmd_ui(int argc, char **argv)
 		{ "keys", required_argument, NULL, OPT_KEYS },
 		{ "timing", no_argument, NULL, OPT_TIMING },
 		{ "per", required_argument, NULL, OPT_PER },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -108,9 +113,12 @@ int cmd_ui(int argc, char **argv)
 	const char **sides[2] = { NULL, NULL };
 	size_t nsides[2] = { 0, 0 };
 	long view;
+	struct cmd_range range;	/* --since/--until, a directory (cmd-range.c) */
+	struct profile_filter filter = PROFILE_FILTER_INIT;
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(ui_usage);
+	cmd_range_init(&range);
 	argc = take_sides(argc, argv, sides, nsides);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:v:h", longopts, NULL)) != -1) {
@@ -157,6 +165,10 @@ int cmd_ui(int argc, char **argv)
 		case OPT_PER:
 			o.per = optarg;
 			break;
+		case OPT_SINCE:
+		case OPT_UNTIL:
+			cmd_range_parse(&range, "ui", c == OPT_SINCE ? "since" : "until", optarg);
+			break;
 		case ':':
 			die_usage("option '%s' needs a value", sanitized(argv[optind - 1]));
 		default:
@@ -178,6 +190,9 @@ int cmd_ui(int argc, char **argv)
 		die_usage("a comparison wants --before and --after recordings");
 	if (o.per && !nsides[0])
 		die_usage("--per goes with a comparison (BEFORE.db AFTER.db)");
+	if ((range.since >= 0 || range.until >= 0) && nsides[0])
+		die_usage("--since and --until go with one recording or directory; compare "
+			  "time ranges with 'hotstack diff DIR --since T DIR --since T'");
 	o.before = sides[0];
 	o.nbefore = nsides[0];
 	o.after = sides[1];
@@ -190,6 +205,10 @@ int cmd_ui(int argc, char **argv)
 	if (!headless && (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)))
 		die("'hotstack ui' needs a terminal; for text output use 'hotstack report %s'",
 		    sanitized(o.path));
+	/* the recording of the range: the ui reads all of what it is given */
+	range.slices = range.exact = true;
+	if (!nsides[0])
+		o.path = cmd_range_resolve(&range, "ui", o.path, &filter);
 	setlocale(LC_ALL, "");
 	setlocale(LC_NUMERIC, "C");
 	if (ui_model_open(&o, &m, &err))
@@ -210,6 +229,7 @@ int cmd_ui(int argc, char **argv)
 	}
 	ui_live_free(live);
 	ui_model_free(m);
+	cmd_range_release(&range);
 	free(remap);
 	free(sides[0]);
 	free(sides[1]);

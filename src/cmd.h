@@ -23,6 +23,17 @@ int cmd_import(int argc, char **argv);
 int64_t import_parse(const char *buf, size_t len, int format);
 void import_parse_abort(void);
 int cmd_merge(int argc, char **argv);
+/* merge with a choice per input (for cmd-range.c): its slices lo..hi
+ * (inclusive, -1 open), or with totals its samples summed over the file
+ * (samples_total), the inputs picked so summed in memory and written at the
+ * first one's first slice, and opened without the whole-file check
+ * (store_open_quick(): what is read is still checked) */
+#include <stdbool.h>
+struct merge_pick {
+	int64_t lo, hi;
+	bool totals;
+};
+int cmd_merge_picked(int argc, char **argv, const struct merge_pick *pick);
 int cmd_stacks(int argc, char **argv);
 /* record --continuous (cmd-continuous.c): cmd_record hands over when
  * cmd_record_is_continuous() */
@@ -36,6 +47,11 @@ bool cmd_record_is_continuous(int argc, char **argv);
  * cmd_range_resolve() returns the recording to read (the file, the one file
  * of the directory in range, or a temporary merge of those in range) and
  * sets f's slice range; cmd_range_release() removes the temporary merge.
+ * A merge copies only what is in range: the files wholly inside it as their
+ * sums, unless the reader sets slices (it needs time within the range: ui,
+ * diff, speedscope, anomalies); with exact, the recording returned holds the
+ * range's samples only (for a reader that takes no slice range: ui), so a
+ * single file with --since/--until is copied too.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +59,7 @@ struct profile_filter;
 struct cmd_range {
 	int64_t since, until;	/* Unix ns, -1 if not given */
 	size_t files;		/* recordings of the directory read */
+	bool slices, exact;	/* set by the reader before resolving */
 	char *tmpdir, *merged;
 };
 void cmd_range_init(struct cmd_range *r);

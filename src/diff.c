@@ -824,6 +824,13 @@ struct prep {
 	double scale;		/* value = scale * sum x: 1/D, 1 or 1/work */
 	size_t block;		/* L */
 	double *m;		/* multiplicities, scratch */
+	/* the run's resampled cells summed per (key, group): an hour holds
+	 * 36,000 slices, the resampling 1000 groups at most */
+	struct gcell {
+		uint32_t key, group;
+		double x;
+	} *cells;
+	size_t ncells;
 };
 
 struct side_stats {
@@ -913,6 +920,34 @@ static void prep_run(struct prep *pr, const struct run *r, const struct diff_opt
 		pr->block = 1;
 }
 
+/* pr->cells: the cells the resampling counts, summed per (key, group). */
+static void group_cells(const struct diff *d, struct prep *pr, const struct diff_opts *o,
+			bool counts)
+{
+	const struct run *r = pr->r;
+	struct hashmap map;
+	size_t i, cap = 0;
+
+	hashmap_init(&map);
+	pr->cells = NULL;
+	pr->ncells = 0;
+	for (i = 0; i < r->ncells; i++) {
+		const struct cell *c = &r->cells[i];
+		uint32_t k[2] = { c->key, (uint32_t)(c->slice / pr->group) };
+		uint64_t at = pr->ncells;
+
+		if (!o->stacks && d->keys[c->key].type == KEY_STACK)
+			continue;
+		if (!hashmap_get_or_put(&map, k, sizeof(k), &at)) {
+			xgrow(&pr->cells, &cap, pr->ncells + 1, sizeof(*pr->cells));
+			pr->cells[at] = (struct gcell){ k[0], k[1], 0 };
+			pr->ncells++;
+		}
+		pr->cells[at].x += cell_value(c, key_total(d, c->key, o), counts);
+	}
+	hashmap_release(&map);
+}
+
 /* Fill pr->m with circular moving-block multiplicities. */
 static void draw_blocks(struct prep *pr, struct rng *g)
 {
@@ -956,6 +991,7 @@ static void side_release(struct side_stats *s)
 		free(s->preps[i].dur);
 		free(s->preps[i].tot);
 		free(s->preps[i].m);
+		free(s->preps[i].cells);
 	}
 	free(s->preps);
 	free(s->val);
@@ -1041,8 +1077,10 @@ static void side_compute(const struct diff *d, enum diff_side side, const struct
 		s->nruns += d->runs[i]->side == side;
 	s->preps = xcalloc(s->nruns ? s->nruns : 1, sizeof(*s->preps));
 	for (i = 0, j = 0; i < d->nruns; i++)
-		if (d->runs[i]->side == side)
-			prep_run(&s->preps[j++], d->runs[i], o, counts);
+		if (d->runs[i]->side == side) {
+			prep_run(&s->preps[j], d->runs[i], o, counts);
+			group_cells(d, &s->preps[j++], o, counts);
+		}
 	s->val = xcalloc(nk, sizeof(*s->val));
 	s->other = xcalloc(nk, sizeof(*s->other));
 	s->samples = xcalloc(nk, sizeof(*s->samples));
@@ -1115,7 +1153,6 @@ static void side_compute(const struct diff *d, enum diff_side side, const struct
 			acc[present_list[k]] = 0;
 		for (j = 0; j < s->nruns; j++) {
 			struct prep *pr = &s->preps[rng_below(&g, s->nruns)];
-			const struct run *r = pr->r;
 			double f = 0, t = 0;
 			int tries;
 
@@ -1124,13 +1161,12 @@ static void side_compute(const struct diff *d, enum diff_side side, const struct
 				f = replicate_factor(pr, o->unit);
 			}
 			f /= (double)s->nruns;
-			for (i = 0; i < r->ncells; i++) {
-				const struct cell *c = &r->cells[i];
-				double m = pr->m[c->slice / pr->group];
+			for (i = 0; i < pr->ncells; i++) {
+				const struct gcell *c = &pr->cells[i];
+				double m = pr->m[c->group];
 
-				if (m && (o->stacks || d->keys[c->key].type != KEY_STACK))
-					acc[c->key] += f * m *
-						       cell_value(c, key_total(d, c->key, o), counts);
+				if (m)
+					acc[c->key] += f * m * c->x;
 			}
 			for (i = 0; i < pr->n; i++)
 				t += pr->m[i] * pr->tot[i];

@@ -88,6 +88,14 @@ ALWAYS_TESTS += tests/cli/t1240-continuous-cgroup.sh
 TESTS += $(ALWAYS_TESTS)
 EXTRA_DIST += $(ALWAYS_TESTS)
 EXTRA_DIST += samples/hotstack-continuous.service
+# readers over time (issue 12): ui and diff over a directory with --since,
+# report over generated rotated files; genrange writes them (and bench-range)
+check_PROGRAMS += tests/bench/genrange
+tests_bench_genrange_SOURCES = tests/bench/genrange.c
+tests_bench_genrange_LDADD = $(HS_LIBS)
+RANGE_TESTS = tests/cli/t1250-range-readers.sh
+TESTS += $(RANGE_TESTS)
+EXTRA_DIST += $(RANGE_TESTS)
 
 # live (issue 10): hotstack attach and ui following a recording, in tmux;
 # heartbeat is the target (a hot function switched by SIGUSR1, a beat a second)
