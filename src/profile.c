@@ -539,8 +539,14 @@ static void sum_nodes(struct profile *p, const int *order, size_t n)
 
 		if (i >= PREFETCH)
 			__builtin_prefetch(&p->nodes[order[i - PREFETCH]]);
-		if (i >= PREFETCH / 2)
-			__builtin_prefetch(&p->frames[p->nodes[order[i - PREFETCH / 2]].frame]);
+		if (i >= PREFETCH / 2) {
+			const struct profile_node *ahead = &p->nodes[order[i - PREFETCH / 2]];
+
+			__builtin_prefetch(&p->frames[ahead->frame]);
+			__builtin_prefetch(&p->nodes[ahead->parent]);
+		}
+		if (i >= PREFETCH / 4)
+			__builtin_prefetch(&p->funcs[p->frames[p->nodes[order[i - PREFETCH / 4]].frame].func]);
 
 		value_add(&node->total, &node->self);
 		value_add(&p->nodes[node->parent].total, &node->total);
@@ -588,7 +594,8 @@ static void sum_funcs(struct profile *p, const int *order, size_t n)
 
 		prefetch_node(p, order, n, i);
 		f = p->frames[node->frame].func;
-		while (w.len && p->nodes[w.node[w.len - 1]].depth >= node->depth) {
+		/* w.node holds depths here: the path's nodes are not read again */
+		while (w.len && w.node[w.len - 1] >= node->depth) {
 			w.len--;
 			onpath[w.state[w.len]]--;
 		}
@@ -596,7 +603,7 @@ static void sum_funcs(struct profile *p, const int *order, size_t n)
 			continue;	/* nothing below: stay off the path */
 		if (onpath[f]++ == 0)
 			value_add(&p->funcs[f].total, &node->total);
-		w.node[w.len] = order[i];
+		w.node[w.len] = node->depth;
 		w.state[w.len++] = f;
 	}
 	walk_release(&w);
