@@ -11,7 +11,7 @@
 #   LIVE_HZ=999     the rate of table 1 (httpd under load)
 #   HOTSTACK_ASAN=  a sanitizer build's hotstack: table 4 also counts its losses
 #
-# Five tables, the goals of the live-attach issue (about 5 minutes):
+# Five tables, the goals of the live-attach issue (about 10 minutes):
 #   1. httpd requests per second under loadgen: unprofiled, `record -p`,
 #      `attach` (in tmux) and `perf record -g -p`, all at LIVE_HZ
 #   2. the UI's own CPU: attach's CPU minus record -p's at 99 Hz on an
@@ -269,7 +269,8 @@ run_ui() {
 	sleep "$UI_SECS"
 	U_TICKS=$(($(cpu_ticks "$pid") - t0))
 	stop "$pid"
-	[ -n "$(meta "$f" samples)" ] || problem "${LNAME[$1]} on threads left no readable recording"
+	U_SAMPLES=$(meta "$f" samples)
+	[ -n "$U_SAMPLES" ] || problem "${LNAME[$1]} on threads left no readable recording"
 }
 printf 'running threads 8 under record -p and attach at 99 Hz, %s s: %d round(s) ...\n' "$UI_SECS" $((RUNS + WARMUP)) >&2
 for ((r = 0; r < RUNS + WARMUP; r++)); do
@@ -278,6 +279,7 @@ for ((r = 0; r < RUNS + WARMUP; r++)); do
 		m=${UMODES[$i]}
 		run_ui "$m"
 		tk[$m]=$U_TICKS
+		((r < WARMUP)) || metric "ui.$m.samples" "${U_SAMPLES:-nan}"
 	done
 	if ((r >= WARMUP)); then
 		for m in R A; do metric "ui.$m.pct" "$(calc "${tk[$m]} * 100 / ($CLK_TCK * $UI_SECS)")"; done
@@ -287,8 +289,11 @@ for ((r = 0; r < RUNS + WARMUP; r++)); do
 done
 stop "$thr_pid"
 echo "2. CPU of the profiler on threads (8 busy threads), -F 99, over $UI_SECS s, % of one CPU"
-printf '%-36s %s\n' "hotstack record -p" "$(rng "$(mfile ui.R.pct)" %.2f %.2f)"
-printf '%-36s %s\n' "hotstack attach" "$(rng "$(mfile ui.A.pct)" %.2f %.2f)"
+printf '%-36s %-22s %s\n' "" "CPU % [min..max]" "samples in the run"
+printf '%-36s %-22s %s\n' "hotstack record -p" "$(rng "$(mfile ui.R.pct)" %.2f %.2f)" \
+	"$(fmt %.0f "$(median "$(mfile ui.R.samples)")")"
+printf '%-36s %-22s %s\n' "hotstack attach" "$(rng "$(mfile ui.A.pct)" %.2f %.2f)" \
+	"$(fmt %.0f "$(median "$(mfile ui.A.samples)")")"
 printf '%-36s %s\n' "the UI's own work (attach - record)" "$(rng "$(mfile ui.pct)" %.2f %.2f)"
 echo
 
