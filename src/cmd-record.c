@@ -407,13 +407,15 @@ int cmd_record(int argc, char **argv)
 		 * made while it runs (its samples wait in the queue) */
 		cfg.create_later = true;
 	}
+	/* before the file is made: a Ctrl-C during the start-up stops the
+	 * recording cleanly instead of leaving a file cut short */
+	install_signals();
 	err = recorder_open(&r, &cfg, &renamed, &errmsg);
 	if (err) {
 		if (o.command)
 			launch_abort(&l);
 		die("%s", errmsg ? errmsg : strerror(-err));
 	}
-	install_signals();
 
 	if (o.command) {
 		int e = launch_go(&l);
