@@ -138,6 +138,8 @@ struct recorder {
 	int cgroup_fd;
 	char *cgroup_dir;
 	struct hashmap members;
+	uint32_t self;		/* hotstack's own pid: not recorded when it
+				 * runs in the cgroup it records */
 	bool targets_gone;	/* attach: no target alive at the last rescan */
 	int64_t unknown_wait_node;	/* "[waiting since before the recording]" */
 	uint64_t start_ns;
@@ -605,8 +607,11 @@ static void handle_event(void *arg, const struct sampler_event *ev)
 	struct recorder *r = arg;
 	struct spaces *sp = unwinder_spaces(r->unwinder);
 
-	if (r->cgroup_dir)
+	if (r->cgroup_dir) {
+		if (ev->pid == r->self)
+			return;
 		cgroup_event(r, ev);
+	}
 	switch (ev->type) {
 	case SEV_SAMPLE:
 		handle_sample(r, ev);
@@ -1313,6 +1318,7 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
 			goto fail;
 		r->cgroup_fd = err;
 		r->attach = true;
+		r->self = (uint32_t)getpid();
 	}
 	/* kernel frames unless told otherwise or not permitted (the sampler
 	 * probes for that and falls back to user frames) */
@@ -1386,6 +1392,8 @@ static void attach_prepare(struct recorder *r)
 	for (i = 0; i < npids; i++) {
 		pid_t pid = pids[i];
 
+		if (r->cgroup_dir && (uint32_t)pid == r->self)
+			continue;
 		prepare_process(r, pid, true);
 		if (r->cgroup_dir)
 			hashmap_put(&r->members, &pid, sizeof(pid), 1);
