@@ -188,6 +188,16 @@ hs record --cgroup "$CG" -o "$T/plain.db" -d 1 -q
 grep -qx spin_leaf "$T/pf" || fail "record --cgroup did not record $inside"
 grep -qx leaf_deep "$T/pf" && fail "record --cgroup recorded the outside process"
 
+# hotstack run inside the cgroup it records leaves itself out
+sh -c 'echo $$ >"$1/cgroup.procs" && exec "$2" record --cgroup "$1" -o "$3" -d 1 -q' sh \
+	"$CG" "$HOTSTACK" "$T/self.db" 2>"$T/err" &
+self=$!
+wait "$self" || fail "record --cgroup from inside the cgroup failed: $(cat "$T/err")"
+n=$(sqlite3 "$T/self.db" "select count(*) from threads where pid = $self")
+[ "$n" -eq 0 ] || fail "hotstack recorded itself ($n threads of pid $self)"
+n=$(sqlite3 "$T/self.db" "select count(*) from threads where pid = $inside")
+[ "$n" -gt 0 ] || fail "record --cgroup from inside the cgroup did not record $inside"
+
 # --waits: the tracepoints follow the cgroup too (split reads its CPU clock
 # with a system call; so does deep, outside)
 hs record --cgroup "$CG" --waits -o "$T/waits.db" -d 1 -q
