@@ -435,6 +435,7 @@ struct adder {
 	size_t nstamp;
 	uint64_t row;
 	int64_t slice_lo;	/* a time range's first slice: the run's slice 0 */
+	int64_t group;		/* the recording's slices per slice of the run */
 	struct strbuf sb;
 };
 
@@ -443,7 +444,7 @@ static int add_profile_row(void *arg, int64_t slice, int tid UNUSED, int node, i
 {
 	struct adder *a = arg;
 	const struct profile *p = a->p;
-	uint32_t s = clamp_slice(slice - a->slice_lo), key;
+	uint32_t s = clamp_slice((slice - a->slice_lo) / a->group), key;
 	int n, cnode;
 
 	if (count < 0 || weight_ns < 0)
@@ -491,8 +492,17 @@ int diff_add_profile(struct diff *d, enum diff_side side, struct store *st,
 		else if (dur > 0)
 			dur = dur > lo * slice_ns ? dur - lo * slice_ns : -1;
 	}
-	run = diff_add_run(d, side, dur, slice_ns, work);
 	memset(&a, 0, sizeof(a));
+	/* the resampling groups a long run's slices to DIFF_MAX_SLICES: group
+	 * them as they come, so an hour is 1000 slices of cells, not 36,000 */
+	a.group = 1;
+	if (dur > 0 && slice_ns > 0) {
+		int64_t n = dur / slice_ns + (dur % slice_ns != 0);
+
+		if (n > DIFF_MAX_SLICES && n <= SLICE_LIMIT)
+			a.group = (n + DIFF_MAX_SLICES - 1) / DIFF_MAX_SLICES;
+	}
+	run = diff_add_run(d, side, dur, slice_ns * a.group, work);
 	a.slice_lo = lo;
 	a.d = d;
 	a.r = d->runs[run];
