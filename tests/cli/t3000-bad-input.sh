@@ -27,7 +27,7 @@ expect 64 "seconds" record -d 0 -- true
 expect 64 "seconds" record -d -1 -- true
 expect 64 "unknown event" record -e bogus -- true
 expect 64 "nothing to record" record
-expect 64 "either -p PID or a command" record -p 1 -- true
+expect 64 "give one of -p PID, --cgroup PATH and a command" record -p 1 -- true
 expect 64 "unknown option" record --bogus -- true
 expect 64 "not a hotstack command" bogus
 
