@@ -19,14 +19,26 @@ rec() {
 # five runs per side, as a CI job would do it, before and after in turn
 # (with three, one CI run in about eight measured hash_batch only 12%
 # slower than before and the gate rightly could not say)
-for i in 1 2 3 4 5; do
-	rec before$i before 1800
-	rec slow$i slow 1800
-done
-
-hs diff --before "$T/before1.db" "$T/before2.db" "$T/before3.db" "$T/before4.db" "$T/before5.db" \
-	--after "$T/slow1.db" "$T/slow2.db" "$T/slow3.db" "$T/slow4.db" "$T/slow5.db" \
-	--fail-on-regression 5
+attempt() {
+	for i in 1 2 3 4 5; do
+		rec before$i before 1800
+		rec slow$i slow 1800
+	done
+	hs diff --before "$T/before1.db" "$T/before2.db" "$T/before3.db" "$T/before4.db" \
+		"$T/before5.db" --after "$T/slow1.db" "$T/slow2.db" "$T/slow3.db" "$T/slow4.db" \
+		"$T/slow5.db" --fail-on-regression 5
+}
+# With five runs a side the gate still says "inconclusive" now and then
+# when the machine drifts between the runs (one CI run in about eight:
+# unchanged functions moved by 7% there). A CI job would rerun; so does
+# this test, once: the gate must trip in one of two sets of runs, and an
+# inconclusive first set must not have blamed anything.
+attempt
+if [ "$RC" -eq 0 ]; then
+	cat "$T/out"
+	echo "first set of runs: the gate did not trip (exit 0); a second set"
+	attempt
+fi
 cat "$T/out" "$T/err"
 [ "$RC" -eq 1 ] || fail "20% slower hash_batch: --fail-on-regression 5 exited $RC, not 1"
 grep -q 'regression: hash_batch (job) got slower by' "$T/err" ||
