@@ -325,11 +325,14 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
+	/* the header's ids, the schema and its version in one transaction: a
+	 * recording killed as it is created is empty or whole, never a
+	 * database that says it is a recording but has no tables */
 	sql = xasprintf("PRAGMA journal_mode = WAL;\n"
 			"PRAGMA synchronous = NORMAL;\n"
+			"BEGIN;\n"
 			"PRAGMA application_id = %d;\n"
-			"PRAGMA user_version = %d;\n"
-			"BEGIN;\n%s"
+			"PRAGMA user_version = %d;\n%s"
 			"INSERT INTO meta VALUES ('schema_version', %d);\n"
 			"INSERT INTO meta VALUES ('writer_pid', %d);\n"
 			"COMMIT;\n",
@@ -741,7 +744,8 @@ static int check_file(const char *path, char **errmsg)
 	}
 	if (sb.st_size == 0) {
 		close(fd);
-		*errmsg = errf("'%s' is empty: not a hotstack recording", sanitized(path));
+		*errmsg = errf("'%s' is empty: not a hotstack recording (or one stopped before "
+			       "its first commit)", sanitized(path));
 		return -EINVAL;
 	}
 	n = pread(fd, head, sizeof(head), 0);

@@ -416,7 +416,8 @@ static void test_open_directory(void **state)
 static void test_open_empty(void **state)
 {
 	struct env *e = *state;
-	char *expect = xasprintf("'%s' is empty: not a hotstack recording", e->db);
+	char *expect = xasprintf("'%s' is empty: not a hotstack recording (or one stopped "
+				 "before its first commit)", e->db);
 
 	write_bytes(e->db, "", 0);
 	expect_open_error(e->db, expect);
