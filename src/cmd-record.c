@@ -477,8 +477,10 @@ int cmd_record(int argc, char **argv)
 	recorder_stats(r, &st);
 	recorder_free(r);
 	debug("lost: %" PRIu64 " in the kernel's ring buffers, %" PRIu64
-	      " dropped from a full queue (peak %.1f MiB) while unwinding fell behind",
-	      st.lost - st.queue_dropped, st.queue_dropped, (double)st.queue_peak_bytes / 1048576);
+	      " dropped from a full queue (peak %.1f MiB) while unwinding fell behind, "
+	      "at most %.3f s behind the targets",
+	      st.lost - st.queue_dropped, st.queue_dropped, (double)st.queue_peak_bytes / 1048576,
+	      (double)st.max_lag_ns / 1e9);
 
 	if (!o.quiet) {
 		double mb = stat(o.output, &stbuf) ? 0 : (double)stbuf.st_size / 1e6;

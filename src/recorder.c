@@ -163,6 +163,7 @@ struct recorder {
 	uint64_t samples, lost, unwind_errors, commits, processes_ended;
 	uint64_t committed_count;	/* sum of the sample counts committed */
 	uint64_t queue_dropped;	/* part of lost: the reader's queue was full */
+	uint64_t max_lag_ns;	/* the most an event waited to be handled */
 	int commit_err;		/* a commit between events failed */
 	char error[512];
 	/* scratch */
@@ -679,9 +680,15 @@ static void handle_event(void *arg, const struct sampler_event *ev)
 static void handle_event_commit(void *arg, const struct sampler_event *ev)
 {
 	struct recorder *r = arg;
+	uint64_t now;
 
 	handle_event(r, ev);
-	if (!r->commit_err && now_ns(r) - r->last_commit >= r->cfg.commit_ns)
+	now = now_ns(r);
+	/* how far behind the targets the recorder runs (events carry the
+	 * recorder's clock): what /proc still shows of them depends on it */
+	if (ev->time && now > ev->time && now - ev->time > r->max_lag_ns)
+		r->max_lag_ns = now - ev->time;
+	if (!r->commit_err && now - r->last_commit >= r->cfg.commit_ns)
 		r->commit_err = recorder_commit(r);
 }
 
@@ -740,6 +747,8 @@ static int flush(struct recorder *r)
 		err = store_set_meta_int(r->store, "lost", (int64_t)r->lost);
 	if (!err)
 		err = store_set_meta_int(r->store, "unwind_errors", (int64_t)r->unwind_errors);
+	if (!err && r->max_lag_ns)
+		err = store_set_meta_int(r->store, "max_lag_ns", (int64_t)r->max_lag_ns);
 	if (!err)
 		err = store_set_meta_int(r->store, "duration_ns",
 					 (int64_t)(now_ns(r) - r->start_ns));
@@ -1573,6 +1582,7 @@ void recorder_stats(const struct recorder *r, struct recorder_stats *st)
 	st->processes_ended = r->processes_ended;
 	st->commits = r->commits;
 	st->queue_dropped = r->queue_dropped;
+	st->max_lag_ns = r->max_lag_ns;
 	st->queue_peak_bytes = __atomic_load_n(&r->reader.peak_bytes, __ATOMIC_RELAXED);
 	st->last_commit_ns = r->last_commit;
 	st->freq = r->cfg.freq;
@@ -1593,7 +1603,7 @@ static bool per_file_meta(const char *key)
 	static const char *const keys[] = {
 		"start_time", "duration_ns", "samples", "lost", "unwind_errors", "finished",
 		"exit_status", "writer_pid", "last_commit", "commits", "schema_version",
-		"state",
+		"state", "max_lag_ns",
 	};
 	size_t i;
 

@@ -102,6 +102,8 @@ struct recorder_stats {
 				 * the ring-buffer reader and the unwinder was
 				 * full */
 	uint64_t queue_peak_bytes;	/* the most that queue held */
+	uint64_t max_lag_ns;	/* the most an event waited between its time and
+				 * its handling (the recorder fell behind) */
 	uint64_t unwind_errors;	/* samples not unwound to the outermost frame */
 	uint64_t threads;	/* threads seen */
 	uint64_t processes;	/* processes seen */

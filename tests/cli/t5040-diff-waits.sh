@@ -32,10 +32,19 @@ for call in fsync read clock_nanosleep; do
 done
 echo "fsync: $(jq -c '.syscalls[] | select(.name == "fsync") |
 	[.verdict, .before, .after, .ci_low, .ci_high, .samples_before, .samples_after]' "$T/out")"
-# I/O targets match across runs whatever their pids, inodes and ports
-jq -e '[.io[] | select(.name == "pipe:[N]" or (.name | test("^.*/hotstack-waits-N\\.tmp$")))
-	| select(.samples_before > 0 and .samples_after > 0)] | length == 2' "$T/out" >/dev/null ||
-	fail "I/O targets did not match: $(jq -c '[.io[] | [.name, .verdict]]' "$T/out")"
+# I/O targets match across runs whatever their pids, inodes and ports.
+# A descriptor is named from /proc while its process holds it: a recorder
+# that fell behind the 0.6 s program by more than its life (the sanitizer
+# build unwinds its 16,000 switches a second several times slower) finds
+# it gone and shows "fd N"; then the lag must be in the recording.
+if ! jq -e '[.io[] | select(.name == "pipe:[N]" or (.name | test("^.*/hotstack-waits-N\\.tmp$")))
+	| select(.samples_before > 0 and .samples_after > 0)] | length == 2' "$T/out" >/dev/null; then
+	lag=$(for i in 1 2; do meta "$T/w$i.db" max_lag_ns; done | sort -n | tail -1)
+	echo "I/O targets: $(jq -c '[.io[] | [.name, .verdict]]' "$T/out"); lag ${lag:-0} ns"
+	[ "${HOTSTACK_SANITIZED:-no}" = yes ] && [ "${lag:-0}" -gt 300000000 ] ||
+		fail "I/O targets did not match, the recorder at most ${lag:-0} ns behind"
+	echo "note: the sanitizer build's recorder fell $lag ns behind: names not checked"
+fi
 # the off-CPU rows are where the program waited: its functions, by total time
 jq -e '.offcpu.measure == "total" and ([.offcpu.rows[] | select(.name == "sync_file")] |
 	length == 1) and .offcpu.total.before > 0' "$T/out" >/dev/null ||
