@@ -143,17 +143,6 @@ static int attach_save(void *arg, const char *path, char **errmsg)
 	return -EIO;
 }
 
-static void parse_pids(const char *arg, pid_t **pids, int *npids)
-{
-	char *bad;
-
-	if (!parse_pid_list(arg, pids, npids, &bad))
-		return;
-	if (*bad)
-		die_usage("attach: '%s' is not a process id", sanitized(bad));
-	die_usage("attach: no process id given");
-}
-
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -197,7 +186,7 @@ int cmd_attach(int argc, char **argv)
 			output = optarg;
 			break;
 		case 'p':
-			parse_pids(optarg, &pids, &npids);
+			cmd_parse_pids("attach", optarg, "no process id given", &pids, &npids);
 			break;
 		case 'F':
 			if (parse_long(optarg, 1, LONG_MAX, &v))
@@ -230,7 +219,7 @@ int cmd_attach(int argc, char **argv)
 		}
 	}
 	for (; optind < argc; optind++)
-		parse_pids(argv[optind], &pids, &npids);
+		cmd_parse_pids("attach", argv[optind], "no process id given", &pids, &npids);
 	if (!npids)
 		die_usage("attach: which process? (hotstack attach PID[,PID...])");
 	if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO))

@@ -703,17 +703,6 @@ static int find_comm(const char *name, pid_t **out)
 
 /* ---- options ---- */
 
-static void parse_pids(struct cont_opts *o, const char *arg)
-{
-	char *bad;
-
-	if (!parse_pid_list(arg, &o->pids, &o->npids, &bad))
-		return;
-	if (*bad)
-		die_usage("record: '%s' is not a process id", sanitized(bad));
-	die_usage("record: -p needs a process id");
-}
-
 bool cmd_record_is_continuous(int argc, char **argv)
 {
 	int i;
@@ -764,7 +753,7 @@ static void parse_options(int argc, char **argv, struct cont_opts *o)
 			o->dir = optarg;
 			break;
 		case 'p':
-			parse_pids(o, optarg);
+			cmd_parse_pids("record", optarg, "-p needs a process id", &o->pids, &o->npids);
 			break;
 		case O_COMM:
 			if (!*optarg || strlen(optarg) > 15)

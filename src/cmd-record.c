@@ -113,17 +113,6 @@ struct record_opts {
 	char **command;
 };
 
-static void parse_pids(struct record_opts *o, const char *arg)
-{
-	char *bad;
-
-	if (!parse_pid_list(arg, &o->pids, &o->npids, &bad))
-		return;
-	if (*bad)
-		die_usage("record: '%s' is not a process id", sanitized(bad));
-	die_usage("record: -p needs a process id");
-}
-
 static void parse_options(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
@@ -165,7 +154,7 @@ static void parse_options(int argc, char **argv, struct record_opts *o)
 			o->output = optarg;
 			break;
 		case 'p':
-			parse_pids(o, optarg);
+			cmd_parse_pids("record", optarg, "-p needs a process id", &o->pids, &o->npids);
 			break;
 		case 'C':
 			if (!*optarg)

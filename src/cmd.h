@@ -7,6 +7,8 @@
 #ifndef HOTSTACK_CMD_H
 #define HOTSTACK_CMD_H
 
+#include <sys/types.h>
+
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_info(int argc, char **argv);
@@ -77,5 +79,9 @@ int cmd_attach(int argc, char **argv);
 int cmd_wants_help(int argc, char **argv);
 /* Prints the man-page-like help text of a command and returns EXIT_OK. */
 int cmd_print_help(const char *text);
+/* Parses -p's PID[,PID...] into *pids (appending); dies with a usage error
+ * naming cmd and the bad part, or saying missing when no PID was given. */
+void cmd_parse_pids(const char *cmd, const char *arg, const char *missing, pid_t **pids,
+		    int *npids);
 
 #endif

@@ -54,6 +54,18 @@ int cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+void cmd_parse_pids(const char *cmd, const char *arg, const char *missing, pid_t **pids,
+		    int *npids)
+{
+	char *bad;
+
+	if (!parse_pid_list(arg, pids, npids, &bad))
+		return;
+	if (*bad)
+		die_usage("%s: '%s' is not a process id", cmd, sanitized(bad));
+	die_usage("%s: %s", cmd, missing);
+}
+
 int cmd_print_help(const char *text)
 {
 	fputs(text, stdout);
