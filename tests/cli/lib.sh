@@ -215,6 +215,14 @@ bg_child() {
 	done
 }
 
+# spread: the coefficient of variation, in percent (one decimal), of the
+# numbers on standard input, one a line
+spread() {
+	awk '{ s += $1; q += $1 * $1; n++ }
+		END { m = s / n; v = q / n - m * m; if (v < 0) v = 0;
+		      printf "%.1f", (m > 0 ? 100 * sqrt(v) / m : 0) }'
+}
+
 # need_quiet_cpu PROGRAM [ARGS...]: the statistical diff tests check
 # diff's promises (false alarms at most 5%, a 20% regression caught with
 # 5 runs a side), which hold where the run-to-run noise is what diff
@@ -233,9 +241,7 @@ need_quiet_cpu() {
 		meta "$T/noise$i.db" samples >>"$T/noise"
 		rm -f "$T/noise$i.db"
 	done
-	cv=$(awk '{ s += $1; q += $1 * $1; n++ }
-		END { m = s / n; v = q / n - m * m; if (v < 0) v = 0;
-		      printf "%.1f", (m > 0 ? 100 * sqrt(v) / m : 0) }' "$T/noise")
+	cv=$(spread <"$T/noise")
 	echo "run-to-run noise of $(basename "$1") recorded: ${cv}% (samples, 5 runs: $(tr '\n' ' ' <"$T/noise"))"
 	awk -v c="$cv" 'BEGIN { exit !(c > 3) }' &&
 		skip "this machine's run-to-run noise is ${cv}% (over the 3% diff assumes): too noisy to test diff's promises"

@@ -14,6 +14,14 @@ while [ $i -le $n ]; do
 	[ "$RC" -eq 0 ] || fail "record $i exited $RC: $(cat "$T/err")"
 	i=$((i + 1))
 done
+# the noise of the very runs compared: the machine can drift between the
+# noise figure above and these runs (a fresh-clone run measured 1.5%, then
+# these six took 739-957 samples: diff rightly called their totals
+# different). diff's promise holds where the noise is the 3% it assumes.
+cv=$(for i in 1 2 3 4 5 6; do meta "$T/same$i.db" samples; done | spread)
+echo "run-to-run noise of the $n runs compared: $cv%"
+awk -v c="$cv" 'BEGIN { exit !(c > 3) }' &&
+	skip "the $n runs compared varied by $cv% (over the 3% diff assumes): too noisy to test diff's promises"
 
 rows=0
 alarms=0
