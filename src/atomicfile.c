@@ -326,13 +326,32 @@ int move_side_files(const char *path, const char *old, char **errmsg)
 	return ret;
 }
 
-int move_aside(const char *path, bool *renamed, char **errmsg)
+/* The first of path.old, path.old.1, path.old.2, ... that does not exist:
+ * an older copy is never replaced. NULL with *errmsg when all are taken. */
+static char *free_old_name(const char *path, char **errmsg)
 {
-	char *old = xasprintf("%s.old", path);
+	struct stat sb;
+	int n;
+
+	for (n = 0; n <= MOVE_ASIDE_MAX; n++) {
+		char *old = n ? xasprintf("%s.old.%d", path, n) : xasprintf("%s.old", path);
+
+		if (lstat(old, &sb) < 0 && errno == ENOENT)
+			return old;
+		free(old);
+	}
+	*errmsg = xasprintf("'%s.old' to '%s.old.%d' all exist: remove old recordings or "
+			    "give another -o", sanitized(path), sanitized(path), MOVE_ASIDE_MAX);
+	return NULL;
+}
+
+int move_aside(const char *path, char **moved_to, char **errmsg)
+{
+	char *old = NULL;
 	struct stat sb;
 	int ret = 0;
 
-	*renamed = false;
+	*moved_to = NULL;
 	if (lstat(path, &sb) < 0) {
 		if (errno == ENOENT)
 			ret = move_side_files(path, NULL, errmsg);
@@ -348,6 +367,13 @@ int move_aside(const char *path, bool *renamed, char **errmsg)
 		*errmsg = xasprintf("cannot create '%s': %s", sanitized(path), strerror(EISDIR));
 		goto out;
 	}
+	old = free_old_name(path, errmsg);
+	if (!old) {
+		ret = -EEXIST;
+		goto out;
+	}
+	/* a -wal/-shm without its database: SQLite would replay it into
+	 * the file moved there */
 	ret = move_side_files(old, NULL, errmsg);
 	if (ret)
 		goto out;
@@ -356,12 +382,13 @@ int move_aside(const char *path, bool *renamed, char **errmsg)
 
 		ret = -errno;
 		sanitize(buf, sizeof(buf), path);
-		*errmsg = xasprintf("cannot rename '%s' to '%s.old': %s", buf, buf,
+		*errmsg = xasprintf("cannot rename '%s' to '%s': %s", buf, sanitized(old),
 				    strerror(-ret));
 		goto out;
 	}
-	*renamed = true;
-	ret = move_side_files(path, old, errmsg);
+	*moved_to = old;
+	old = NULL;
+	ret = move_side_files(path, *moved_to, errmsg);
 out:
 	free(old);
 	return ret;

@@ -42,14 +42,17 @@ int atomicfile_commit(struct atomicfile *af, char **errmsg);
 void atomicfile_abort(struct atomicfile *af);
 
 /*
- * The ".old" rule, for recordings: move path and its -wal/-shm to path.old
- * (replacing an older path.old and its side files); *renamed says whether
- * path existed. When path is absent, a stale -wal/-shm beside it is
- * removed: SQLite would replay it into the new file. A -wal never ends up
- * beside a database it was not written for. A symlink at path is moved,
- * never followed. Returns 0 or a negative errno with *errmsg.
+ * The ".old" rule, for recordings: move path and its -wal/-shm to path.old,
+ * or, when that exists, to the first free path.old.N (N up to
+ * MOVE_ASIDE_MAX; then -EEXIST): an older copy is never replaced.
+ * *moved_to is the name it was moved to (malloc'd), NULL when path did not
+ * exist. When path is absent, a stale -wal/-shm beside it is removed:
+ * SQLite would replay it into the new file. A -wal never ends up beside a
+ * database it was not written for. A symlink at path is moved, never
+ * followed. Returns 0 or a negative errno with *errmsg.
  */
-int move_aside(const char *path, bool *renamed, char **errmsg);
+#define MOVE_ASIDE_MAX 999
+int move_aside(const char *path, char **moved_to, char **errmsg);
 /* Remove (old == NULL) the -wal/-shm beside path, or rename them to
  * old-wal/old-shm. Returns 0 or a negative errno with *errmsg. */
 int move_side_files(const char *path, const char *old, char **errmsg);

@@ -167,7 +167,7 @@ int cmd_attach(int argc, char **argv)
 	const char *output = NULL, *nc = getenv("NO_COLOR");
 	char *tmpdir = NULL, *tmpfile = NULL, *err = NULL;
 	const char *tmp = getenv("TMPDIR");
-	char *side[3] = { NULL, NULL, NULL };
+	char *side[3] = { NULL, NULL, NULL }, *moved_to = NULL;
 	unsigned freq = 0, max_rate = sampler_max_rate();
 	pid_t *pids = NULL;
 	int npids = 0, c, i, rc;
@@ -266,6 +266,8 @@ int cmd_attach(int argc, char **argv)
 	cfg.argv = argv;
 	if (recorder_open(&a.r, &cfg, &renamed, &err))
 		die("%s", err);
+	if (renamed)	/* told when the screen is given back */
+		moved_to = xstrdup(recorder_moved_to(a.r));
 	if (recorder_start(a.r) || recorder_commit(a.r))
 		die("%s", recorder_error(a.r));
 	a.file = output;
@@ -299,9 +301,10 @@ int cmd_attach(int argc, char **argv)
 			unlink(side[i]);
 		rmdir(tmpdir);
 		tmp_guard_disarm();
-	} else if (renamed) {
-		warn("'%s' existed: renamed it with .old added", sanitized(output));
+	} else {
+		cmd_warn_moved(output, moved_to);
 	}
+	free(moved_to);
 	for (i = 0; i < 3; i++)
 		free(side[i]);
 	free(tmpfile);

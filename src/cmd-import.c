@@ -48,7 +48,7 @@ static const char import_usage[] =
 	"so that report, flame, diff and export can read it. INPUT '-' is stdin.\n"
 	"\n"
 	"  -o, --output FILE       the new recording (default hotstack.db); an existing\n"
-	"                          FILE is renamed to FILE.old\n"
+	"                          FILE is renamed to FILE.old (FILE.old.N if taken)\n"
 	"  -f, --format FORMAT     auto (default), folded or perf (perf script text)\n"
 	"  -k, --kind KIND         kind of the samples: cpu (default) or offcpu\n"
 	"  -w, --weight count|ns   folded: the numbers are samples (default) or\n"
@@ -1041,9 +1041,8 @@ int cmd_import(int argc, char **argv)
 	struct builder b;
 	struct reader r;
 	struct newrec rec;
-	char name[1024], *err;
+	char name[1024], *err, *moved_to;
 	const char *format;
-	bool renamed;
 
 	if (cmd_wants_help(argc, argv))
 		return cmd_print_help(import_usage);
@@ -1080,11 +1079,10 @@ int cmd_import(int argc, char **argv)
 		die("no samples in '%s'; nothing was written", r.name);
 	if (write_recording(&b, rec.st, &o, format))
 		die("cannot write '%s': %s", sanitized(o.output), store_last_error(rec.st));
-	if (newrec_commit(&rec, &renamed, &err))
+	if (newrec_commit(&rec, &moved_to, &err))
 		die("%s", err);
-	if (renamed)
-		warn("'%s' existed: renamed it to '%s.old'", sanitized(o.output),
-		     sanitized(o.output));
+	cmd_warn_moved(o.output, moved_to);
+	free(moved_to);
 	fprintf(stderr, "%s: imported %lld samples in %zu distinct stacks (%s) into '%s'\n",
 		progname, (long long)b.samples, count_stacks(&b), format, sanitized(o.output));
 

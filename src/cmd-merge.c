@@ -45,7 +45,7 @@ static const char merge_usage[] =
 	"metadata is kept as meta origin.N.* (N = 1, 2, ... in argument order).\n"
 	"\n"
 	"  -o, --output FILE       the merged recording (required); an existing\n"
-	"                          FILE is renamed to FILE.old\n"
+	"                          FILE is renamed to FILE.old (FILE.old.N if taken)\n"
 	"  -h, --help              print this help\n"
 	"\n"
 	"Threads and processes keep their ids; when an input's ids clash with an\n"
@@ -692,8 +692,8 @@ int cmd_merge_picked(int argc, char **argv, const struct merge_pick *pick)
 	struct merger m;
 	struct newrec rec;
 	int64_t min_start = -1, slice_ns = -1;
-	bool align = true, renamed;
-	char *err;
+	bool align = true;
+	char *err, *moved_to;
 	size_t i, k;
 	int c, ret;
 
@@ -781,10 +781,10 @@ int cmd_merge_picked(int argc, char **argv, const struct merge_pick *pick)
 		ret = store_commit(m.out);
 	if (ret)
 		die("cannot write '%s': %s", sanitized(output), store_last_error(m.out));
-	if (newrec_commit(&rec, &renamed, &err))
+	if (newrec_commit(&rec, &moved_to, &err))
 		die("%s", err);
-	if (renamed)
-		warn("'%s' existed: renamed it to '%s.old'", sanitized(output), sanitized(output));
+	cmd_warn_moved(output, moved_to);
+	free(moved_to);
 	fprintf(stderr, "%s: merged %zu recordings (%lld samples) into '%s'\n", progname,
 		m.norigins, (long long)m.samples, sanitized(output));
 

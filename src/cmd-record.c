@@ -44,7 +44,7 @@ static const char record_help[] =
 	"perf_event_open, unwind every sample from DWARF CFI and write a recording.\n"
 	"\n"
 	"  -o, --output FILE     recording to write (default ./hotstack.db; an existing\n"
-	"                        file is renamed to FILE.old)\n"
+	"                        file is renamed to FILE.old, or FILE.old.N if taken)\n"
 	"  -p, --pid PID[,PID]   attach to running processes instead of launching\n"
 	"      --cgroup PATH     record every process of a cgroup v2 directory and below\n"
 	"                        it, also those that start or move in later (root or\n"
@@ -423,12 +423,8 @@ int cmd_record(int argc, char **argv)
 			    sanitized(o.command[0]), (int)l.pid);
 		}
 	}
-	if (renamed) {
-		char shown[PATH_MAX];
-
-		sanitize(shown, sizeof(shown), o.output);
-		warn("'%s' existed: renamed it to '%s.old'", shown, shown);
-	}
+	if (renamed)
+		cmd_warn_moved(o.output, recorder_moved_to(r));
 	if (recorder_start(r))
 		die("%s", recorder_error(r));
 

@@ -83,5 +83,8 @@ int cmd_print_help(const char *text);
  * naming cmd and the bad part, or saying missing when no PID was given. */
 void cmd_parse_pids(const char *cmd, const char *arg, const char *missing, pid_t **pids,
 		    int *npids);
+/* The warning of the .old rule (move_aside()): path existed and was moved
+ * to moved_to; nothing when moved_to is NULL. */
+void cmd_warn_moved(const char *path, const char *moved_to);
 
 #endif

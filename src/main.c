@@ -66,6 +66,12 @@ void cmd_parse_pids(const char *cmd, const char *arg, const char *missing, pid_t
 	die_usage("%s: %s", cmd, missing);
 }
 
+void cmd_warn_moved(const char *path, const char *moved_to)
+{
+	if (moved_to)
+		warn("'%s' existed: renamed it to '%s'", sanitized(path), sanitized(moved_to));
+}
+
 int cmd_print_help(const char *text)
 {
 	fputs(text, stdout);

@@ -62,11 +62,11 @@ int newrec_create(struct newrec *r, const char *path, char **errmsg)
 	return ret;
 }
 
-int newrec_commit(struct newrec *r, bool *renamed, char **errmsg)
+int newrec_commit(struct newrec *r, char **moved_to, char **errmsg)
 {
 	int ret;
 
-	*renamed = false;
+	*moved_to = NULL;
 	*errmsg = NULL;
 	ret = store_close(r->st);
 	r->st = NULL;
@@ -74,7 +74,7 @@ int newrec_commit(struct newrec *r, bool *renamed, char **errmsg)
 		*errmsg = xasprintf("cannot write '%s': %s", sanitized(r->tmp), strerror(-ret));
 		return ret;
 	}
-	ret = move_aside(r->path, renamed, errmsg);
+	ret = move_aside(r->path, moved_to, errmsg);
 	if (ret)
 		return ret;
 	if (rename(r->tmp, r->path) < 0) {

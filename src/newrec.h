@@ -25,7 +25,10 @@ struct newrec {
 
 /* Returns 0, or a negative errno with a one-line *errmsg (malloc'd). */
 int newrec_create(struct newrec *r, const char *path, char **errmsg);
-int newrec_commit(struct newrec *r, bool *renamed, char **errmsg);
+/* Moves an existing file at the path aside (move_aside()), *moved_to
+ * naming where (malloc'd; NULL if there was none), and puts the new
+ * recording in its place. */
+int newrec_commit(struct newrec *r, char **moved_to, char **errmsg);
 /* Closes and removes the temporary file; safe after a failed commit. */
 void newrec_abort(struct newrec *r);
 

@@ -118,7 +118,7 @@ struct kallsyms_load {
 struct recorder {
 	struct recorder_config cfg;
 	char *output;
-	bool renamed;
+	char *moved_to;		/* where an existing output went (move_aside()) */
 	struct store *store;
 	struct sampler *sampler;	/* perf events, or */
 	struct ptsampler *pts;		/* the ptrace fallback, or neither */
@@ -1221,7 +1221,7 @@ int recorder_create(struct recorder *r, bool *renamed, char **errmsg)
 	 * started, and the sampler knows whether kernel frames are allowed */
 	if (r->kernel && !r->cfg.kallsyms_path && !r->ksyms.running)
 		kallsyms_start(r);
-	err = store_create(r->output, &r->store, &r->renamed, errmsg);
+	err = store_create(r->output, &r->store, renamed, errmsg);
 	if (err == -ENOSPC) {
 		free(*errmsg);
 		set_error(r, err, "creating");
@@ -1231,7 +1231,8 @@ int recorder_create(struct recorder *r, bool *renamed, char **errmsg)
 		return err;
 
 	r->created = true;
-	*renamed = r->renamed;
+	if (store_moved_to(r->store))
+		r->moved_to = xstrdup(store_moved_to(r->store));
 	err = write_start_meta(r);
 	if (err == -ENOSPC) {
 		set_error(r, err, "writing");
@@ -1278,6 +1279,7 @@ static void recorder_release(struct recorder *r)
 	free(r->cells);
 	free(r->threads);
 	free(r->output);
+	free(r->moved_to);
 	free(r->command_line);
 	free(r->record_command);
 	free((void *)r->cfg.pids);
@@ -1534,7 +1536,7 @@ int recorder_finish(struct recorder *r, int exit_status)
  * puts back the file it replaced. */
 void recorder_discard(struct recorder *r)
 {
-	char *old, *err = NULL;
+	char *err = NULL;
 
 	source_close(r);
 	if (!r->created) {
@@ -1550,14 +1552,15 @@ void recorder_discard(struct recorder *r)
 	if (move_side_files(r->output, NULL, &err))
 		free(err);	/* best effort: the database is gone already */
 	err = NULL;
-	if (r->renamed) {
-		old = xasprintf("%s.old", r->output);
-		if (rename(old, r->output) == 0)
-			move_side_files(old, r->output, &err);
-		free(old);
-	}
+	if (r->moved_to && rename(r->moved_to, r->output) == 0)
+		move_side_files(r->moved_to, r->output, &err);
 	free(err);
 	recorder_free(r);
+}
+
+const char *recorder_moved_to(const struct recorder *r)
+{
+	return r->moved_to;
 }
 
 void recorder_free(struct recorder *r)

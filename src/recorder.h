@@ -123,7 +123,8 @@ struct recorder;
  * --waits), saying so once with warn(). On failure returns -errno and
  * sets *errmsg (malloc'd, one line saying what is wrong and what to do);
  * nothing is left behind, and a launched child is still the caller's to
- * end. *renamed tells that an existing output was moved to OUTPUT.old.
+ * end. *renamed tells that an existing output was moved aside, to OUTPUT.old
+ * or the first free OUTPUT.old.N: recorder_moved_to() names it.
  */
 int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool *renamed,
 		  char **errmsg);
@@ -131,6 +132,8 @@ int recorder_open(struct recorder **out, const struct recorder_config *cfg, bool
  * recorder_open() does otherwise; the same errors. Samples taken since
  * the open are kept (read into a queue) and go into it. */
 int recorder_create(struct recorder *r, bool *renamed, char **errmsg);
+/* Where an existing file at the output was moved; NULL if none. */
+const char *recorder_moved_to(const struct recorder *r);
 /* The sampling runs (launch: the command exec'd; attach: events open).
  * Attach mode: reads each target's mappings and threads. */
 int recorder_start(struct recorder *r);

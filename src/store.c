@@ -159,6 +159,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	char *copy_dir;		/* private copy of a WAL recording, see open_copy() */
+	char *moved_to;		/* writer: where an existing file at path went */
 	bool writer;
 	bool in_txn;
 	int version;		/* reader: the schema version */
@@ -258,7 +259,13 @@ void store_free(struct store *st)
 		free(st->copy_dir);
 	}
 	free(st->path);
+	free(st->moved_to);
 	free(st);
+}
+
+const char *store_moved_to(const struct store *st)
+{
+	return st->moved_to;
 }
 
 const char *store_last_error(struct store *st)
@@ -291,15 +298,18 @@ static int exec_sql(struct store *st, const char *sql, char **errmsg)
 int store_create(const char *path, struct store **out, bool *renamed, char **errmsg)
 {
 	struct store *st;
-	char *sql;
+	char *sql, *moved_to;
 	int fd, rc, ret, i;
 
 	*out = NULL;
 	*renamed = false;
 	*errmsg = NULL;
-	ret = move_aside(path, renamed, errmsg);
-	if (ret)
+	ret = move_aside(path, &moved_to, errmsg);
+	if (ret) {
+		free(moved_to);
 		return ret;
+	}
+	*renamed = moved_to != NULL;
 	/* create the file ourselves: SQLite would only say "unable to open";
 	 * 0600, and owned by the sudo user before SQLite makes its -wal and
 	 * -shm (which copy the database's mode and owner) */
@@ -307,6 +317,7 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 	if (fd < 0) {
 		ret = -errno;
 		*errmsg = errf("cannot create '%s': %s", sanitized(path), strerror(-ret));
+		free(moved_to);
 		return ret;
 	}
 	give_to_sudo_user(fd);
@@ -315,6 +326,7 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 	st = xcalloc(1, sizeof(*st));
 	st->wait_lo = st->wait_hi = -1;
 	st->path = xstrdup(path);
+	st->moved_to = moved_to;
 	st->writer = true;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {

@@ -82,9 +82,10 @@ struct store;
 
 /*
  * Writer. store_create() makes a new recording at path. An existing file at
- * path is renamed to path.old first (an existing path.old is replaced), and
- * *renamed is set to true. The file is created 0600 (its -wal and -shm get
- * the same mode from SQLite): recordings hold command lines, paths and
+ * path is moved aside first, to path.old or the first free path.old.N
+ * (move_aside() in atomicfile.h: an older copy is never replaced), and
+ * *renamed is set to true; store_moved_to() names where it went. The file
+ * is created 0600 (its -wal and -shm get the same mode from SQLite): recordings hold command lines, paths and
  * socket addresses. Under sudo (root with SUDO_UID/SUDO_GID set) it is
  * handed to the invoking user before SQLite creates its -wal and -shm. The
  * database uses WAL and synchronous=NORMAL; all store_add_* calls must sit
@@ -92,6 +93,8 @@ struct store;
  * (malloc'd, one line).
  */
 int store_create(const char *path, struct store **out, bool *renamed, char **errmsg);
+/* Where store_create() moved an existing file at its path; NULL if none. */
+const char *store_moved_to(const struct store *st);
 int store_begin(struct store *st);
 /* Commits, recording meta last_commit and commits in the same transaction. */
 int store_commit(struct store *st);

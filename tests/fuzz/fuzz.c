@@ -43,3 +43,7 @@ int cmd_print_help(const char *text UNUSED)
 {
 	return 0;
 }
+
+void cmd_warn_moved(const char *path UNUSED, const char *moved_to UNUSED)
+{
+}

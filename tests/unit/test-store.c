@@ -342,19 +342,26 @@ static void test_round_trip(void **state)
 static void test_rename_old(void **state)
 {
 	struct env *e = *state;
-	char *old = xasprintf("%s.old", e->db);
+	char *old = xasprintf("%s.old", e->db), *old1 = xasprintf("%s.old.1", e->db);
 	struct store *st;
 	bool renamed = false;
-	char *err = NULL, *v;
+	char *err = NULL, *v, buf[8] = "";
+	FILE *f;
 
 	write_sample_recording(e->db);
-	write_bytes(old, "stale", 5);	/* an existing .old is replaced */
+	write_bytes(old, "stale", 5);	/* an existing .old is kept */
 	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
 	assert_true(renamed);
+	assert_string_equal(store_moved_to(st), old1);
 	assert_int_equal(store_set_meta(st, "command", "second"), 0);
 	assert_int_equal(store_close(st), 0);
 
-	assert_int_equal(store_open(old, &st, &err), 0);
+	f = fopen(old, "r");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), 5);
+	fclose(f);
+	assert_string_equal(buf, "stale");
+	assert_int_equal(store_open(old1, &st, &err), 0);
 	v = store_get_meta(st, "command");
 	assert_string_equal(v, "prog a b");
 	free(v);
@@ -362,9 +369,12 @@ static void test_rename_old(void **state)
 	assert_int_equal(store_open(e->db, &st, &err), 0);
 	v = store_get_meta(st, "command");
 	assert_string_equal(v, "second");
+	assert_null(store_moved_to(st));
 	free(v);
 	store_free(st);
+	unlink(old1);
 	free(old);
+	free(old1);
 }
 
 static void test_create_errors(void **state)
