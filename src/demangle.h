@@ -5,9 +5,10 @@
  * The recorder demangles once, when a frame is interned (symbol.c through
  * pcinfo.c), and stores the readable name as the frame's function with the
  * linkage name beside it; readers never demangle again. Every reader that
- * looks a function up by a name a user typed (report --callers/--callees/
- * --function, diff, the UI's search) goes through demangle_match(), so
- * the rule is the same everywhere; it is documented in hotstack-report(1).
+ * looks a function up by a name a user typed (report --callers/--callees
+ * and the UI's search) goes through demangle_match(), so the rule is the
+ * same everywhere; it is documented in hotstack-report(1). diff pairs the
+ * stored readable names as they are.
  *
  * Demangling is libiberty's (cplus_demangle): C++ (Itanium ABI), Rust
  * legacy (_ZN...17h<hash>E, shown without the hash) and Rust v0 (_R...).

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "demangle.h"
 #include "model.h"
 #include "view.h"
 
@@ -395,14 +396,14 @@ bool ui_match(const char *hay, const char *needle)
 
 	if (!n)
 		return false;
-	for (; *hay; hay++) {
-		for (i = 0; i < n && hay[i]; i++)
-			if (tolower((unsigned char)hay[i]) != tolower((unsigned char)needle[i]))
+	for (const char *h = hay; *h; h++) {
+		for (i = 0; i < n && h[i]; i++)
+			if (tolower((unsigned char)h[i]) != tolower((unsigned char)needle[i]))
 				break;
 		if (i == n)
 			return true;
 	}
-	return false;
+	return demangle_match(needle, hay);
 }
 
 void ui_fmt_pct(char *buf, size_t size, double pct)

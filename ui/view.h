@@ -238,7 +238,9 @@ void ui_list_fit(struct ui_list *l, int page);
 /* "name  module  file:line" of function func, for status lines. */
 void ui_func_describe(struct ui *ui, int func, struct strbuf *sb);
 
-/* Case-insensitive substring match (ASCII case folding). */
+/* The search's rule: a case-insensitive substring (ASCII case folding), or
+ * a name as people type it by demangle_match() (without the parameter
+ * list, "Hasher<std::vector<int> >" as "Hasher<std::vector<int>>", ...). */
 bool ui_match(const char *hay, const char *needle);
 /* "12.34%" style numbers: a percentage that fits 6 columns. */
 void ui_fmt_pct(char *buf, size_t size, double pct);

@@ -627,6 +627,24 @@ static void test_canvas_wide(void **state UNUSED)
 	setlocale(LC_CTYPE, "C");
 }
 
+/* the search finds names as people type them: a substring in any case,
+ * or demangle_match()'s rule (no parameter list, ">>" for "> >") */
+static void test_search_match(void **state UNUSED)
+{
+	static const char name[] = "crunch::Hasher<std::vector<int, std::allocator<int> > >::"
+				   "mix(std::vector<unsigned long, std::allocator<unsigned long> > "
+				   "const&)";
+
+	assert_true(ui_match(name, "hasher"));
+	assert_true(ui_match(name, "MIX(std::vector"));
+	assert_true(ui_match(name, "crunch::Hasher<std::vector<int, std::allocator<int>>>::mix"));
+	assert_true(ui_match(name, "crunch::Hasher<std::vector<int, std::allocator<int> > >::mix("
+				   "std::vector<unsigned long> const&)"));
+	assert_false(ui_match(name, "crunch::Hasher<std::vector<long, std::allocator<long>>>::mix"));
+	assert_false(ui_match(name, "mixer"));
+	assert_false(ui_match(name, ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +663,7 @@ int main(void)
 		cmocka_unit_test(test_compare_tree),
 		cmocka_unit_test(test_canvas_sanitizes),
 		cmocka_unit_test(test_canvas_wide),
+		cmocka_unit_test(test_search_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
