@@ -26,12 +26,14 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "hashmap.h"
 #include "store.h"
 #include "util.h"
 
 static bool column_exists(struct store *st, const char *table, const char *column);
 static bool table_exists(struct store *st, const char *table);
 static char *with_range(const char *sql, const char *cond);
+static int flush_slice_sums(struct store *st);
 
 /* PRAGMA application_id of a hotstack recording: 'HSTR'. */
 #define STORE_APPLICATION_ID 0x48535452
@@ -52,6 +54,7 @@ enum {
 	STMT_IO,
 	STMT_SAMPLES_TOTAL,
 	STMT_ANOMALY,
+	STMT_SLICE_TOTALS,
 	NR_STMTS
 };
 
@@ -104,6 +107,11 @@ static const char *const stmt_sql[NR_STMTS] = {
 			       "weight_ns = weight_ns + excluded.weight_ns",
 	[STMT_ANOMALY] = "INSERT INTO anomalies(id, start_ns, end_ns, function, module, baseline, "
 			 "observed, score) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_SLICE_TOTALS] = "INSERT INTO slice_totals(slice, tid, kind, count, weight_ns) "
+			      "VALUES (?1, ?2, ?3, ?4, ?5) "
+			      "ON CONFLICT(slice, tid, kind) DO UPDATE SET "
+			      "count = count + excluded.count, "
+			      "weight_ns = weight_ns + excluded.weight_ns",
 };
 
 static const char schema_sql[] =
@@ -129,6 +137,9 @@ static const char schema_sql[] =
 	"CREATE TABLE samples_total(kind INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
 	"  node_id INTEGER NOT NULL, count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
 	"  PRIMARY KEY(kind, tid, node_id)) WITHOUT ROWID;\n"
+	"CREATE TABLE slice_totals(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  kind INTEGER NOT NULL, count INTEGER NOT NULL, weight_ns INTEGER NOT NULL,\n"
+	"  PRIMARY KEY(slice, tid, kind)) WITHOUT ROWID;\n"
 	"CREATE TABLE syscalls(slice INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
 	"  nr INTEGER NOT NULL, name TEXT,\n"
 	"  count INTEGER NOT NULL, errors INTEGER NOT NULL, total_ns INTEGER NOT NULL,\n"
@@ -155,6 +166,16 @@ static const char *const required_tables[] = {
 	"meta", "processes", "threads", "modules", "frames", "stack_nodes", "samples",
 };
 
+/* Writer: one slice_totals row being summed in memory. */
+struct slice_sum {
+	int64_t slice;
+	int tid, kind;
+	int64_t count, weight_ns;
+};
+
+/* Past this many pending sums (a huge import), they are written early. */
+#define SLICE_SUMS_MAX 65536
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -169,6 +190,11 @@ struct store {
 	int64_t next_anomaly;
 	bool no_quick_check;	/* reader: store_open_quick() */
 	sqlite3_stmt *stmt[NR_STMTS];
+	/* writer: the samples rows of the open transaction summed per
+	 * (slice, tid, kind), for slice_totals; see add_slice_sum() */
+	struct slice_sum *sums;
+	size_t nsums, sums_cap;
+	struct hashmap sums_index;	/* slice_key -> index into sums */
 };
 
 /* Map an SQLite result code to a negative errno. */
@@ -254,6 +280,8 @@ void store_free(struct store *st)
 		return;
 	stmts_finalize(st);
 	sqlite3_close_v2(st->db);
+	hashmap_release(&st->sums_index);
+	free(st->sums);
 	if (st->copy_dir) {
 		remove_copy(st->copy_dir);
 		free(st->copy_dir);
@@ -393,8 +421,10 @@ int store_commit(struct store *st)
 
 	if (!st->in_txn)
 		return 0;
+	ret = flush_slice_sums(st);
 	/* when the last commit happened, for readers following the file */
-	ret = store_set_meta_int(st, "last_commit", (int64_t)realtime_ns());
+	if (!ret)
+		ret = store_set_meta_int(st, "last_commit", (int64_t)realtime_ns());
 	if (!ret)
 		ret = store_set_meta_int(st, "commits", ++st->commits);
 	if (ret)
@@ -413,6 +443,90 @@ static int step_reset(sqlite3_stmt *stmt)
 	sqlite3_reset(stmt);
 	sqlite3_clear_bindings(stmt);
 	return rc == SQLITE_DONE ? 0 : sqlite_fail(rc);
+}
+
+/*
+ * slice_totals: the samples rows summed per (slice, tid, kind), so that a
+ * timeline reads a few thousand rows instead of every samples row. The sums
+ * of the rows added in a transaction are kept in memory and upserted when
+ * it commits (a slice written across several commits adds up). Pending sums
+ * belong to the open transaction: when SQLite has none (it rolled back on a
+ * full disk, say, taking their rows with it), they are dropped.
+ */
+struct slice_key {
+	int64_t slice;
+	int32_t tid, kind;
+};
+
+static int upsert_slice_sum(struct store *st, const struct slice_sum *sum)
+{
+	sqlite3_stmt *s = st->stmt[STMT_SLICE_TOTALS];
+
+	sqlite3_bind_int64(s, 1, sum->slice);
+	sqlite3_bind_int(s, 2, sum->tid);
+	sqlite3_bind_int(s, 3, sum->kind);
+	sqlite3_bind_int64(s, 4, sum->count);
+	sqlite3_bind_int64(s, 5, sum->weight_ns);
+	return step_reset(s);
+}
+
+static void index_slice_sums(struct store *st)
+{
+	size_t i;
+
+	hashmap_clear(&st->sums_index);
+	for (i = 0; i < st->nsums; i++) {
+		struct slice_key k = { st->sums[i].slice, st->sums[i].tid, st->sums[i].kind };
+
+		hashmap_put(&st->sums_index, &k, sizeof(k), i);
+	}
+}
+
+/* Writes the pending sums; those not written (on an error) stay pending. */
+static int flush_slice_sums(struct store *st)
+{
+	int ret = 0;
+
+	if (!st->nsums)
+		return 0;
+	if (sqlite3_get_autocommit(st->db)) {
+		st->nsums = 0;	/* their transaction is gone */
+	} else {
+		while (st->nsums && !ret) {
+			ret = upsert_slice_sum(st, &st->sums[st->nsums - 1]);
+			if (!ret)
+				st->nsums--;
+		}
+	}
+	index_slice_sums(st);
+	return ret;
+}
+
+/* Adds a samples row just written to its (slice, tid, kind) sum. */
+static int add_slice_sum(struct store *st, int64_t slice, int tid, int kind, int64_t count,
+			 int64_t weight_ns)
+{
+	struct slice_key k = { slice, tid, kind };
+	struct slice_sum *sum;
+	uint64_t at = st->nsums;
+
+	if (sqlite3_get_autocommit(st->db)) {
+		/* no transaction: the row is in the file already, so its sum goes
+		 * there too (and any pending ones belonged to one rolled back) */
+		struct slice_sum one = { slice, tid, kind, count, weight_ns };
+
+		if (st->nsums)
+			flush_slice_sums(st);
+		return upsert_slice_sum(st, &one);
+	}
+	if (!hashmap_get_or_put(&st->sums_index, &k, sizeof(k), &at)) {
+		xgrow(&st->sums, &st->sums_cap, st->nsums + 1, sizeof(*st->sums));
+		st->sums[st->nsums++] = (struct slice_sum){ slice, tid, kind, 0, 0 };
+	}
+	sum = &st->sums[at];
+	sum->count += count;
+	sum->weight_ns += weight_ns;
+	return st->nsums >= SLICE_SUMS_MAX ? flush_slice_sums(st) : 0;
 }
 
 static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
@@ -522,6 +636,8 @@ int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_
 	sqlite3_bind_int64(s, 5, count);
 	sqlite3_bind_int64(s, 6, weight_ns);
 	ret = step_reset(s);
+	if (!ret)
+		ret = add_slice_sum(st, slice, tid, kind, count, weight_ns);
 	if (ret)
 		return ret;
 	s = st->stmt[STMT_SAMPLES_TOTAL];
@@ -1209,6 +1325,25 @@ int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_l
 int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
 {
 	return each_sample(st, kind, tid, -1, -1, true, cb, arg);
+}
+
+int store_each_slice_sum(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
+{
+	sqlite3_stmt *stmt;
+	int rc = SQLITE_DONE, ret;
+
+	if (!table_exists(st, "slice_totals"))
+		return each_sample(st, kind, tid, -1, -1, false, cb, arg);
+	ret = prepare(st, "SELECT slice, tid, count, weight_ns FROM slice_totals "
+			  "WHERE (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2)", &stmt);
+	if (ret)
+		return ret;
+	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
+	sqlite3_bind_int(stmt, 2, tid);
+	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1), 0,
+			 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3));
+	return finish_rows(stmt, rc, ret);
 }
 
 int store_each_thread_sum(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
