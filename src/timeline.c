@@ -107,7 +107,9 @@ int timeline_load(struct store *st, const struct profile_filter *f, struct timel
 	duration = int_or(meta, -1);
 	free(meta);
 
-	ret = profile_filter_each_row(st, &sel, tl_sample, &l);
+	/* per-slice sums kept by the writer (slice_totals): a few thousand
+	 * rows where samples has a million */
+	ret = store_each_slice_sum(st, sel.kind, sel.tid, tl_sample, &l);
 	if (!ret)
 		ret = store_each_anomaly(st, tl_mark, &l);
 	if (ret) {

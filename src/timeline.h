@@ -1,8 +1,9 @@
 /* timeline.h - samples over time: the query behind the UI's timeline
  *
- * timeline_load() streams one kind of samples (one thread or all) once and
- * sums them per time slice (meta slice_ns, 100 ms by default) over the
- * whole recording: the time range of the filter is not applied, since the
+ * timeline_load() reads one kind of samples (one thread or all) summed per
+ * time slice (meta slice_ns, 100 ms by default) over the whole recording,
+ * from the writer's per-slice sums (store_each_slice_sum(); older files
+ * stream their samples rows): the time range of the filter is not applied, since the
  * timeline is where a range is chosen. timeline_columns() re-buckets the
  * slices into N columns of a chart. Anomaly marks come from the recording's
  * anomalies table (version 2; none in older files or when nothing was

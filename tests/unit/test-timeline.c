@@ -380,7 +380,7 @@ static void make_v1(const char *path)
 		" sum(bytes_read) AS bytes_read, sum(bytes_written) AS bytes_written,"
 		" sum(wait_ns) AS wait_ns FROM io GROUP BY tid, target;"
 		"DROP TABLE io; ALTER TABLE i1 RENAME TO io;"
-		"DROP TABLE anomalies;"
+		"DROP TABLE anomalies; DROP TABLE IF EXISTS slice_totals;"
 		"UPDATE meta SET value = 1 WHERE key = 'schema_version';"
 		"PRAGMA user_version = 1;";
 	sqlite3 *db;
@@ -455,6 +455,150 @@ static void test_timeline_huge_duration(void **state)
 	timeline_free(t);
 }
 
+/* ---- slice_totals: per-slice sums kept by the writer ------------------ */
+
+/* One SQL count on the recording at path. */
+static int64_t sql_count(const char *path, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db;
+	int64_t n = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return n;
+}
+
+#define SUMS_FROM_SAMPLES "SELECT slice, tid, kind, sum(count), sum(weight_ns) FROM samples " \
+			  "GROUP BY slice, tid, kind"
+#define SUMS_WRITTEN "SELECT slice, tid, kind, count, weight_ns FROM slice_totals"
+
+/* slice_totals holds exactly the samples summed per (slice, tid, kind);
+ * returns how many rows it has. */
+static int64_t assert_slice_totals_match(const char *path)
+{
+	int64_t n = sql_count(path, "SELECT count(*) FROM slice_totals");
+
+	assert_int_equal(n, sql_count(path, "SELECT count(*) FROM (" SUMS_FROM_SAMPLES ")"));
+	assert_int_equal(sql_count(path, "SELECT count(*) FROM (" SUMS_WRITTEN
+				   " EXCEPT " SUMS_FROM_SAMPLES ")"), 0);
+	assert_int_equal(sql_count(path, "SELECT count(*) FROM (" SUMS_FROM_SAMPLES
+				   " EXCEPT " SUMS_WRITTEN ")"), 0);
+	return n;
+}
+
+static struct timeline *tl_kind(struct store *st, int kind, int tid)
+{
+	struct profile_filter f = range(tid, 0, 0);
+	struct timeline *t;
+	char *err = NULL;
+
+	f.kind = kind;
+	if (timeline_load(st, &f, &t, &err))
+		fail_msg("timeline_load: %s", err);
+	return t;
+}
+
+static void assert_same_timeline(const struct timeline *a, const struct timeline *b)
+{
+	size_t i;
+
+	assert_int_equal(a->nslices, b->nslices);
+	for (i = 0; i < a->nslices; i++) {
+		assert_int_equal(a->slices[i].count, b->slices[i].count);
+		assert_int_equal(a->slices[i].weight_ns, b->slices[i].weight_ns);
+	}
+	assert_int_equal(a->total.count, b->total.count);
+	assert_int_equal(a->total.weight_ns, b->total.weight_ns);
+	assert_int_equal(a->max_count, b->max_count);
+}
+
+/*
+ * Rows written across three transactions (the last one none: autocommit),
+ * slice 1 of tid 1 in two of them; two kinds. The writer's sums equal the
+ * samples summed, and the timeline read from them equals the one computed
+ * from the samples rows (the table dropped, as in an older file).
+ */
+static void test_slice_totals(void **state)
+{
+	static const char *const ab[] = { "main", "b" };
+	static const struct { int kind, tid; } sel[] = {
+		{ KIND_CPU, 0 }, { KIND_CPU, 1 }, { KIND_CPU, 2 }, { KIND_OFFCPU, 0 },
+		{ KIND_OFFCPU, 1 }, { KIND_SEL_WALL, 0 }, { KIND_SEL_WALL, 2 },
+	};
+	struct timeline *fast[ARRAY_SIZE(sel)], *t;
+	struct dbenv *e = *state;
+	struct store *w = fixture_store(e->fx);
+	size_t i;
+
+	three_phases(e->fx);
+	fixture_stackv(e->fx, 1, KIND_OFFCPU, 3, 30000000, ab, 2);
+	assert_int_equal(store_commit(w), 0);
+	assert_int_equal(store_begin(w), 0);
+	fixture_set_slice(e->fx, 1);
+	fixture_stack(e->fx, 1, 4, "main;c");		/* slice 1 again */
+	fixture_stack(e->fx, 2, 2, "main;a");
+	fixture_stackv(e->fx, 2, KIND_OFFCPU, 1, 5000000, ab, 2);
+	assert_int_equal(store_commit(w), 0);
+	fixture_set_slice(e->fx, 7);			/* no transaction */
+	fixture_stack(e->fx, 2, 6, "main;b");
+	fixture_set_slice(e->fx, 1);
+	fixture_stack(e->fx, 1, 1, "main;a");
+	dbenv_close(e);
+
+	assert_int_equal(assert_slice_totals_match(e->db), 8);
+	assert_int_equal(sql_count(e->db, "SELECT count FROM slice_totals "
+				   "WHERE slice = 1 AND tid = 1 AND kind = 0"), 6);
+
+	for (i = 0; i < ARRAY_SIZE(sel); i++)
+		fast[i] = tl_kind(dbenv_store(e), sel[i].kind, sel[i].tid);
+	assert_int_equal(fast[0]->total.count, 36 + 4 + 2 + 6 + 1);
+	assert_int_equal(fast[0]->slices[1].count, 1 + 4 + 2 + 1);
+	assert_int_equal(fast[0]->slices[7].count, 6);
+	assert_int_equal(fast[3]->total.weight_ns, 35000000);
+	assert_int_equal(fast[4]->slices[5].count, 3);
+	assert_int_equal(fast[5]->total.count, 49 + 4);
+	assert_int_equal(fast[6]->slices[1].count, 3);
+
+	/* the same timelines from the samples rows */
+	store_free(e->st);
+	e->st = NULL;
+	assert_int_equal(sql_count(e->db, "SELECT count(*) FROM sqlite_master "
+				   "WHERE name = 'slice_totals'"), 1);
+	sql_count(e->db, "DROP TABLE slice_totals");
+	assert_int_equal(sql_count(e->db, "SELECT count(*) FROM sqlite_master "
+				   "WHERE name = 'slice_totals'"), 0);
+	for (i = 0; i < ARRAY_SIZE(sel); i++) {
+		t = tl_kind(dbenv_store(e), sel[i].kind, sel[i].tid);
+		assert_same_timeline(fast[i], t);
+		timeline_free(t);
+		timeline_free(fast[i]);
+	}
+}
+
+/* More (slice, tid, kind) sums than the writer keeps pending in one
+ * transaction: written early, still exact. */
+static void test_slice_totals_many(void **state)
+{
+	struct dbenv *e = *state;
+	struct store *w = fixture_store(e->fx);
+	int64_t i;
+
+	fixture_stack(e->fx, 1, 1, "main;a");
+	for (i = 0; i < 70000; i++)
+		assert_int_equal(store_add_samples(w, i % 35000, 1 + (int)(i / 35000) % 2,
+						   KIND_CPU, 1, 1 + i % 3, 1000), 0);
+	for (i = 0; i < 70000; i += 7)
+		assert_int_equal(store_add_samples(w, i, 3, KIND_OFFCPU, 2, 2, 2000), 0);
+	dbenv_close(e);
+	assert_int_equal(assert_slice_totals_match(e->db), 70000 + 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +613,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_timeline_huge_slice, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_timeline_huge_duration, dbenv_setup,
 						dbenv_teardown),
+		cmocka_unit_test_setup_teardown(test_slice_totals, dbenv_setup, dbenv_teardown),
+		cmocka_unit_test_setup_teardown(test_slice_totals_many, dbenv_setup, dbenv_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
