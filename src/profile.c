@@ -884,6 +884,17 @@ int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
 	return profile_filter_each_row(st, f, cb, arg);
 }
 
+int profile_filter_each_slice_sum(struct store *st, const struct profile_filter *f,
+				  store_sample_cb cb, void *arg)
+{
+	if (!profile_filter_has_range(f))
+		return store_each_slice_sum(st, f->kind, f->tid, -1, -1, cb, arg);
+	if (f->slice_hi > 0 && f->slice_hi <= f->slice_lo)
+		return 0;	/* an empty range */
+	return store_each_slice_sum(st, f->kind, f->tid, f->slice_lo < 0 ? 0 : f->slice_lo,
+				    store_hi(f), cb, arg);
+}
+
 int profile_filter_each_thread(struct store *st, const struct profile_filter *f,
 			       store_sample_cb cb, void *arg)
 {

@@ -80,6 +80,11 @@ int profile_filter_each_row(struct store *st, const struct profile_filter *f,
  * summed over the recording (slice -1; samples_total in version 2, fast). */
 int profile_filter_each_sum(struct store *st, const struct profile_filter *f,
 			    store_sample_cb cb, void *arg);
+/* Per slice: f's kind, thread and time range summed over stacks (node 0;
+ * a slice may come more than once, the caller sums), from the writer's
+ * per-slice sums when the recording has them: for totals, no stacks. */
+int profile_filter_each_slice_sum(struct store *st, const struct profile_filter *f,
+				  store_sample_cb cb, void *arg);
 /* Per thread: one row per tid (slice -1, node 0) with f's kind and time
  * range summed, whatever f's thread; for the Threads view. */
 int profile_filter_each_thread(struct store *st, const struct profile_filter *f,

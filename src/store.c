@@ -34,6 +34,8 @@ static bool column_exists(struct store *st, const char *table, const char *colum
 static bool table_exists(struct store *st, const char *table);
 static char *with_range(const char *sql, const char *cond);
 static int flush_slice_sums(struct store *st);
+static int each_slice_total(struct store *st, int kind, int tid, int64_t slice_lo,
+			    int64_t slice_hi, bool per_thread, store_sample_cb cb, void *arg);
 
 /* PRAGMA application_id of a hotstack recording: 'HSTR'. */
 #define STORE_APPLICATION_ID 0x48535452
@@ -1327,38 +1329,21 @@ int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb
 	return each_sample(st, kind, tid, -1, -1, true, cb, arg);
 }
 
-int store_each_slice_sum(struct store *st, int kind, int tid, store_sample_cb cb, void *arg)
-{
-	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE, ret;
-
-	if (!table_exists(st, "slice_totals"))
-		return each_sample(st, kind, tid, -1, -1, false, cb, arg);
-	ret = prepare(st, "SELECT slice, tid, count, weight_ns FROM slice_totals "
-			  "WHERE (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2)", &stmt);
-	if (ret)
-		return ret;
-	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
-	sqlite3_bind_int(stmt, 2, tid);
-	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		ret = cb(arg, sqlite3_column_int64(stmt, 0), sqlite3_column_int(stmt, 1), 0,
-			 sqlite3_column_int64(stmt, 2), sqlite3_column_int64(stmt, 3));
-	return finish_rows(stmt, rc, ret);
-}
-
 int store_each_thread_sum(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
 			  store_sample_cb cb, void *arg)
 {
 	bool whole = slice_lo < 0 && slice_hi < 0 && table_exists(st, "samples_total");
 	sqlite3_stmt *stmt;
-	int rc = SQLITE_DONE;
-	int ret = prepare(st, whole ?
+	int rc = SQLITE_DONE, ret;
+
+	if (table_exists(st, "slice_totals"))
+		return each_slice_total(st, kind, 0, slice_lo, slice_hi, true, cb, arg);
+	ret = prepare(st, whole ?
 			  "SELECT tid, sum(count), sum(weight_ns) FROM samples_total "
 			  "WHERE kind = ?1 OR ?1 = -1 GROUP BY tid" :
 			  "SELECT tid, sum(count), sum(weight_ns) FROM samples "
 			  "WHERE (kind = ?1 OR ?1 = -1) AND (?2 < 0 OR slice >= ?2) "
 			  "AND (?3 < 0 OR slice <= ?3) GROUP BY tid", &stmt);
-
 	if (ret)
 		return ret;
 	sqlite3_bind_int(stmt, 1, kind == KIND_SEL_WALL ? -1 : kind);
@@ -1414,9 +1399,41 @@ int store_each_sample_slices(struct store *st, int kind, int tid, int64_t slice_
 int store_each_thread_sum_slices(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
 				 store_sample_cb cb, void *arg)
 {
+	if (table_exists(st, "slice_totals"))
+		return each_slice_total(st, kind, 0, slice_lo, slice_hi, true, cb, arg);
 	return each_in_slices(st, "SELECT tid, sum(count), sum(weight_ns) FROM samples "
 			      "WHERE slice >= ?3 AND slice <= ?4 AND (kind = ?1 OR ?1 = -1) "
 			      "GROUP BY tid", kind, 0, slice_lo, slice_hi, true, cb, arg);
+}
+
+/*
+ * The slice_totals rows of kind and tid (0: all) in slices slice_lo..slice_hi
+ * (-1 open), or with per_thread their sums per tid: a range of the primary
+ * key (slice first) either way.
+ */
+static int each_slice_total(struct store *st, int kind, int tid, int64_t slice_lo,
+			    int64_t slice_hi, bool per_thread, store_sample_cb cb, void *arg)
+{
+	char *sql = xasprintf("SELECT %s FROM slice_totals WHERE %sslice <= ?4 "
+			      "AND (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2)%s",
+			      per_thread ? "tid, sum(count), sum(weight_ns)" :
+			      "slice, tid, 0, count, weight_ns",
+			      slice_lo >= 0 ? "slice >= ?3 AND " : "",
+			      per_thread ? " GROUP BY tid" : "");
+	int ret = each_in_slices(st, sql, kind, tid, slice_lo, slice_hi, per_thread, cb, arg);
+
+	free(sql);
+	return ret;
+}
+
+int store_each_slice_sum(struct store *st, int kind, int tid, int64_t slice_lo, int64_t slice_hi,
+			 store_sample_cb cb, void *arg)
+{
+	if (table_exists(st, "slice_totals"))
+		return each_slice_total(st, kind, tid, slice_lo, slice_hi, false, cb, arg);
+	if (slice_lo >= 0)
+		return store_each_sample_slices(st, kind, tid, slice_lo, slice_hi, cb, arg);
+	return each_sample(st, kind, tid, slice_lo, slice_hi, false, cb, arg);
 }
 
 int store_get_counts(struct store *st, struct store_counts *c)

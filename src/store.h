@@ -226,13 +226,16 @@ int store_each_sample_range(struct store *st, int kind, int tid, int64_t slice_l
  * version 1 file): the caller sums, as for store_each_sample(). The fast
  * path for whole-recording readers. */
 int store_each_sample_total(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
-/* Samples per time slice and thread (node_id 0), the timeline's query:
- * from slice_totals when the recording has it (one row per slice, tid and
- * kind), else the samples rows themselves. A (slice, tid) may come more
- * than once (several kinds, or an older file): the caller sums. */
-int store_each_slice_sum(struct store *st, int kind, int tid, store_sample_cb cb, void *arg);
+/* Samples per time slice and thread (node_id 0) in slices slice_lo..slice_hi
+ * (inclusive, -1 open), for the timeline and totals: from slice_totals when
+ * the recording has it (one row per slice, tid and kind), else the samples
+ * rows themselves. A (slice, tid) may come more than once (several kinds,
+ * or an older file): the caller sums. */
+int store_each_slice_sum(struct store *st, int kind, int tid, int64_t slice_lo, int64_t slice_hi,
+			 store_sample_cb cb, void *arg);
 /* Samples of kind summed per thread over slices slice_lo..slice_hi
- * (inclusive, -1 open): one row per tid, slice -1, node_id 0. */
+ * (inclusive, -1 open): one row per tid, slice -1, node_id 0; from
+ * slice_totals when the recording has it. */
 int store_each_thread_sum(struct store *st, int kind, int64_t slice_lo, int64_t slice_hi,
 			  store_sample_cb cb, void *arg);
 

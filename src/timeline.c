@@ -109,7 +109,7 @@ int timeline_load(struct store *st, const struct profile_filter *f, struct timel
 
 	/* per-slice sums kept by the writer (slice_totals): a few thousand
 	 * rows where samples has a million */
-	ret = store_each_slice_sum(st, sel.kind, sel.tid, tl_sample, &l);
+	ret = store_each_slice_sum(st, sel.kind, sel.tid, -1, -1, tl_sample, &l);
 	if (!ret)
 		ret = store_each_anomaly(st, tl_mark, &l);
 	if (ret) {

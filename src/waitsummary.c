@@ -230,7 +230,7 @@ static bool kind_any(struct store *st, int kind, const struct profile_filter *se
 	bool any = false;
 
 	f.kind = kind;
-	profile_filter_each_sum(st, &f, any_row, &any);
+	profile_filter_each_slice_sum(st, &f, any_row, &any);
 	return any;
 }
 
@@ -242,7 +242,7 @@ static uint64_t kind_total(struct store *st, int kind, const struct profile_filt
 	uint64_t ns = 0;
 
 	f.kind = kind;
-	if (profile_filter_each_sum(st, &f, sum_weight, &ns))
+	if (profile_filter_each_slice_sum(st, &f, sum_weight, &ns))
 		return 0;
 	return ns;
 }

@@ -518,6 +518,39 @@ static void assert_same_timeline(const struct timeline *a, const struct timeline
 	assert_int_equal(a->max_count, b->max_count);
 }
 
+/* Sums per tid (1..3, 0 all) of what a reader gives. */
+struct tid_sums {
+	int64_t count[4], weight_ns[4];
+};
+
+static int add_tid_sum(void *arg, int64_t slice UNUSED, int tid, int64_t node UNUSED,
+		       int64_t count, int64_t weight_ns)
+{
+	struct tid_sums *s = arg;
+
+	assert_true(tid >= 1 && tid <= 3);
+	s->count[tid] += count;
+	s->weight_ns[tid] += weight_ns;
+	s->count[0] += count;
+	s->weight_ns[0] += weight_ns;
+	return 0;
+}
+
+/* What the per-thread and per-slice readers give for kind and the slices
+ * [lo, hi) (0, 0: all). */
+static void reader_sums(struct store *st, int kind, int64_t lo, int64_t hi,
+			struct tid_sums *threads, struct tid_sums *slices)
+{
+	struct profile_filter f = range(0, lo, hi);
+
+	f.kind = kind;
+	memset(threads, 0, sizeof(*threads));
+	memset(slices, 0, sizeof(*slices));
+	assert_int_equal(profile_filter_each_thread(st, &f, add_tid_sum, threads), 0);
+	assert_int_equal(profile_filter_each_slice_sum(st, &f, add_tid_sum, slices), 0);
+	assert_memory_equal(threads, slices, sizeof(*threads));
+}
+
 /*
  * Rows written across three transactions (the last one none: autocommit),
  * slice 1 of tid 1 in two of them; two kinds. The writer's sums equal the
@@ -531,10 +564,12 @@ static void test_slice_totals(void **state)
 		{ KIND_CPU, 0 }, { KIND_CPU, 1 }, { KIND_CPU, 2 }, { KIND_OFFCPU, 0 },
 		{ KIND_OFFCPU, 1 }, { KIND_SEL_WALL, 0 }, { KIND_SEL_WALL, 2 },
 	};
+	static const int64_t ranges[][2] = { { 0, 0 }, { 1, 2 }, { 1, 0 }, { 0, 6 }, { 6, 7 } };
+	struct tid_sums fast_sums[ARRAY_SIZE(sel)][ARRAY_SIZE(ranges)], threads, slices;
 	struct timeline *fast[ARRAY_SIZE(sel)], *t;
 	struct dbenv *e = *state;
 	struct store *w = fixture_store(e->fx);
-	size_t i;
+	size_t i, r;
 
 	three_phases(e->fx);
 	fixture_stackv(e->fx, 1, KIND_OFFCPU, 3, 30000000, ab, 2);
@@ -555,8 +590,18 @@ static void test_slice_totals(void **state)
 	assert_int_equal(sql_count(e->db, "SELECT count FROM slice_totals "
 				   "WHERE slice = 1 AND tid = 1 AND kind = 0"), 6);
 
-	for (i = 0; i < ARRAY_SIZE(sel); i++)
+	for (i = 0; i < ARRAY_SIZE(sel); i++) {
 		fast[i] = tl_kind(dbenv_store(e), sel[i].kind, sel[i].tid);
+		for (r = 0; r < ARRAY_SIZE(ranges); r++)
+			reader_sums(e->st, sel[i].kind, ranges[r][0], ranges[r][1],
+				    &fast_sums[i][r], &slices);
+	}
+	reader_sums(e->st, KIND_CPU, 1, 2, &threads, &slices);
+	assert_int_equal(threads.count[1], 1 + 4 + 1);
+	assert_int_equal(threads.count[2], 2);
+	reader_sums(e->st, KIND_SEL_WALL, 1, 0, &threads, &slices);
+	assert_int_equal(threads.count[0], 1 + 4 + 2 + 1 + 6 + 20 + 3 + 1);
+	assert_int_equal(threads.weight_ns[1], (1 + 4 + 1 + 20) * 1000000 + 30000000);
 	assert_int_equal(fast[0]->total.count, 36 + 4 + 2 + 6 + 1);
 	assert_int_equal(fast[0]->slices[1].count, 1 + 4 + 2 + 1);
 	assert_int_equal(fast[0]->slices[7].count, 6);
@@ -578,6 +623,11 @@ static void test_slice_totals(void **state)
 		assert_same_timeline(fast[i], t);
 		timeline_free(t);
 		timeline_free(fast[i]);
+		for (r = 0; r < ARRAY_SIZE(ranges); r++) {
+			reader_sums(e->st, sel[i].kind, ranges[r][0], ranges[r][1], &threads,
+				    &slices);
+			assert_memory_equal(&threads, &fast_sums[i][r], sizeof(threads));
+		}
 	}
 }
 
