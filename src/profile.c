@@ -1246,6 +1246,15 @@ static bool module_is_shared(const struct profile *p, int module)
 	return module >= 0 && strstr(p->modules[module].name, ".so");
 }
 
+/* Whether a frame of func in module, above the call, is the wait site's
+ * caller: for a call in a shared library, the first frame outside it; for
+ * the program's own call, the first other function. */
+static bool is_site_caller(const struct profile *p, int call_func, int call_module, int func,
+			   int module)
+{
+	return module_is_shared(p, call_module) ? module != call_module : func != call_func;
+}
+
 /* The wait site of a leaf node: see profile_wait_sites(). */
 static void wait_site_of(const struct profile *p, int leaf, int *call, int *caller)
 {
@@ -1263,15 +1272,31 @@ static void wait_site_of(const struct profile *p, int leaf, int *call, int *call
 			*call = f->func;
 			continue;
 		}
-		/* a library's call: the first frame outside the library; the
-		 * program's own: the function that called it */
-		if (module_is_shared(p, cf->module) ? f->module != cf->module : f->func != cf->func) {
+		if (is_site_caller(p, cf->func, cf->module, f->func, f->module)) {
 			*caller = f->func;
 			return;
 		}
 	}
 	if (!cf && leaf > 0 && p->nodes[leaf].frame >= 0)
 		*call = p->frames[p->nodes[leaf].frame].func;
+}
+
+int profile_cnode_wait_caller(const struct profile *p, int leaf)
+{
+	int call = -1, c;
+
+	for (c = leaf; c > 0 && p->cnodes[c].func >= 0; c = p->cnodes[c].parent) {
+		const struct profile_func *f = &p->funcs[p->cnodes[c].func];
+
+		if (f->module >= 0 && p->modules[f->module].is_kernel)
+			continue;
+		if (call < 0)
+			call = p->cnodes[c].func;
+		else if (is_site_caller(p, call, p->funcs[call].module, p->cnodes[c].func,
+					f->module))
+			return c;
+	}
+	return -1;
 }
 
 static int cmp_sites(const void *a, const void *b, void *arg)
@@ -1506,6 +1531,7 @@ size_t profile_folded(const struct profile *p, struct profile_folded **out)
 		xgrow(&f, &cap, n + 1, sizeof(*f));
 		f[n].stack = xstrndup(sb.buf, sb.len);
 		f[n].value = p->cnodes[i].self;
+		f[n].leaf = (int)i;
 		n++;
 	}
 	strbuf_release(&sb);

@@ -279,6 +279,8 @@ size_t profile_callees(const struct profile *p, int func, struct profile_edge **
 struct profile_folded {
 	char *stack;
 	struct profile_value value;
+	int leaf;		/* its call-tree leaf (cnodes; of one of them when
+				 * functions of one name merged) */
 };
 size_t profile_folded(const struct profile *p, struct profile_folded **out);
 void profile_folded_free(struct profile_folded *f, size_t n);
@@ -312,6 +314,9 @@ struct profile_wait_site {
 	double pct;
 };
 size_t profile_wait_sites(const struct profile *p, struct profile_wait_site **out);
+/* The caller of the wait site of call-tree leaf (a cnodes index) by that
+ * rule, as a cnodes index on the leaf's path; -1 if none. */
+int profile_cnode_wait_caller(const struct profile *p, int leaf);
 
 /*
  * The samples rows of p's selection streamed again from st (the recording p

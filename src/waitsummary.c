@@ -78,6 +78,18 @@ static char **node_path(const struct profile *p, int64_t node_id, size_t *n)
 	return v;
 }
 
+/* The caller's index, root first, in a stack of n frames ending at leaf. */
+static int stack_caller(const struct profile *p, int leaf, size_t n)
+{
+	int caller = profile_cnode_wait_caller(p, leaf), c, up = 0;
+
+	if (caller < 0)
+		return -1;
+	for (c = leaf; c != caller; c = p->cnodes[c].parent)
+		up++;
+	return up < (int)n ? (int)n - 1 - up : -1;
+}
+
 struct load_ctx {
 	struct waits_summary *w;
 	const struct profile *p;
@@ -308,6 +320,7 @@ int waits_summary_load_store(struct store *st, const struct profile_filter *sel,
 		if (!folded[i].value.weight_ns)
 			continue;
 		s->frames = split_folded(folded[i].stack, &s->nframes);
+		s->caller = stack_caller(p, folded[i].leaf, s->nframes);
 		s->ns = folded[i].value.weight_ns;
 		s->count = folded[i].value.count;
 		w->nstacks++;

@@ -17,6 +17,9 @@ struct store;
 struct offcpu_stack {
 	char **frames;		/* function names, root first (folded form) */
 	size_t nframes;
+	int caller;		/* the frame that made the blocking call, by
+				 * profile_wait_sites()'s rule (past the call's
+				 * own library); -1 if none */
 	uint64_t ns, count;
 };
 

@@ -594,8 +594,8 @@ static void add_frame_name(struct strbuf *sb, const char *frame)
 	strbuf_add(sb, frame, waits_frame_is_kernel(frame) ? n - 4 : n);
 }
 
-void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, bool kernel,
-			struct strbuf *sb)
+void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, const char *gap,
+			bool kernel, struct strbuf *sb)
 {
 	int user, kframe, i;
 
@@ -612,6 +612,12 @@ void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, bool kern
 		strbuf_adds(sb, s->frames[i]);
 		if (i)
 			strbuf_adds(sb, sep);
+		/* the call's own library frames: the caller comes next */
+		if (i == user && s->caller >= 0 && s->caller < user - 1) {
+			strbuf_adds(sb, gap);
+			strbuf_adds(sb, sep);
+			i = s->caller + 1;
+		}
 	}
 	if (kernel && kframe >= 0) {
 		strbuf_adds(sb, "  (kernel: ");

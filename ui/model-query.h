@@ -145,11 +145,13 @@ int mwaits_open(struct mwaits *m, const char **why);
 void mwaits_close(struct mwaits *m);
 /* The label of an off-CPU stack row, led by its wait site as `report
  * --waits` names it (waits_stack_site()): the blocking call, then its
- * callers outward, joined by sep; then, with kernel, "  (kernel: F)" for
- * the kernel function it waited in. A stack without user frames is
- * labelled by its kernel frames alone. */
-void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, bool kernel,
-			struct strbuf *sb);
+ * callers outward, joined by sep, with the frames between a library's call
+ * and the program's function that made it (offcpu_stack.caller) shown as
+ * gap; then, with kernel, "  (kernel: F)" for the kernel function it
+ * waited in. A stack without user frames is labelled by its kernel frames
+ * alone. */
+void mwaits_stack_label(const struct offcpu_stack *s, const char *sep, const char *gap,
+			bool kernel, struct strbuf *sb);
 void mwaits_save_cursor(struct mwaits *m);
 void mwaits_restore_cursor(struct mwaits *m);
 

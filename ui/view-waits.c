@@ -161,7 +161,8 @@ static void draw_row(struct wview *v, struct ui *ui, struct canvas *c, const str
 		snprintf(line, sizeof(line), "%8llu %9s", (unsigned long long)s->count, a);
 		x = text_x(0);
 		canvas_text(c, r->x, y, x, role, line);
-		mwaits_stack_label(s, sep(c), !ui->filter.hide_kernel, &sb);
+		mwaits_stack_label(s, sep(c), canvas_glyph(c, UI_GLYPH_ELLIPSIS),
+				   !ui->filter.hide_kernel, &sb);
 		break;
 	}
 	case MWAITS_SYSCALL: {
@@ -271,7 +272,7 @@ static void wv_status(void *view, struct ui *ui UNUSED, struct strbuf *sb)
 	if (rw->kind == MWAITS_STACK) {
 		const struct offcpu_stack *s = &m->w->stacks[rw->index];
 
-		mwaits_stack_label(s, sep(NULL), false, sb);
+		mwaits_stack_label(s, sep(NULL), "...", false, sb);
 		strbuf_adds(sb, "   stack: ");
 		stack_text(s->frames, s->nframes, sb);
 	} else if (rw->kind == MWAITS_SYSCALL) {

@@ -250,6 +250,38 @@ static void test_waits_model(void **state)
 	mwaits_release(&m);
 }
 
+/* a wait in a library is labelled by the call and the program's function
+ * that made it: the library's frames between them are one gap */
+static void test_waits_label(void **state)
+{
+	static const char *const in_lib[] = { "main", "fetch", "__libc_read@libc",
+					      "__read_nocancel@libc", "ksys_read@kernel",
+					      "schedule@kernel" };
+	static const char *const own[] = { "main", "spin", "do_futex" };
+	struct dbenv *e = *state;
+	struct ui_filter f = all_of(0, -1, -1);
+	struct strbuf sb = STRBUF_INIT;
+	struct mwaits m;
+	char *err = NULL;
+	size_t i;
+
+	assert_int_equal(store_set_meta_int(fixture_store(e->fx), "waits", 1), 0);
+	fixture_stackv(e->fx, 1, KIND_OFFCPU, 1, 50000000, in_lib, ARRAY_SIZE(in_lib));
+	fixture_stackv(e->fx, 1, KIND_OFFCPU, 1, 20000000, own, ARRAY_SIZE(own));
+	mwaits_init(&m);
+	if (mwaits_load(&m, dbenv_store(e), &f, &err))
+		fail_msg("%s", err);
+	assert_int_equal(m.w->nstacks, 2);
+	for (i = 0; i < 2; i++) {
+		strbuf_reset(&sb);
+		mwaits_stack_label(&m.w->stacks[i], " < ", "~", true, &sb);
+		assert_string_equal(sb.buf, i ? "do_futex < spin < main" :
+					    "__read_nocancel < ~ < fetch < main  (kernel: ksys_read)");
+	}
+	strbuf_release(&sb);
+	mwaits_release(&m);
+}
+
 static void test_source_model(void **state)
 {
 	struct dbenv *e = *state;
@@ -468,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_range_slices),
 		cmocka_unit_test_setup_teardown(test_threads_model, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_waits_model, dbenv_setup, dbenv_teardown),
+		cmocka_unit_test_setup_teardown(test_waits_label, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_source_model, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_filter_keys, dbenv_setup, dbenv_teardown),
 		cmocka_unit_test_setup_teardown(test_compare_model, dbenv_setup, dbenv_teardown),
