@@ -1293,9 +1293,12 @@ static int each_sample(struct store *st, int kind, int tid, int64_t lo, int64_t 
 				where);
 	else if (table_exists(st, "samples_total"))
 		/* no GROUP BY: the caller sums, and sorting 50,000 rows to
-		 * merge kinds cost more than the whole read */
-		sql = xstrdup("SELECT -1, tid, node_id, count, weight_ns FROM samples_total "
-			      "WHERE (kind = ?1 OR ?1 = -1) AND (?2 = 0 OR tid = ?2)");
+		 * merge kinds cost more than the whole read; a kind and a
+		 * thread are a range of the primary key, not a scan (a
+		 * thread filter reads its rows only) */
+		sql = xasprintf("SELECT -1, tid, node_id, count, weight_ns FROM samples_total "
+				"WHERE %s AND %s", kind < 0 || kind == KIND_SEL_WALL ?
+				"?1 = -1" : "kind = ?1", tid ? "tid = ?2" : "?2 = 0");
 	else
 		sql = xasprintf("SELECT -1, tid, node_id, count, weight_ns FROM samples %s", where);
 	ret = prepare(st, sql, &stmt);
