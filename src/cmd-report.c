@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "demangle.h"
 #include "json.h"
 #include "profile.h"
 #include "util.h"
@@ -143,6 +144,21 @@ static void print_more(size_t hidden)
 		printf("(%zu more row%s; -n 0 prints all)\n", hidden, hidden == 1 ? "" : "s");
 }
 
+/* A function's name for a text table, sanitized into buf: a name wider
+ * than NAME_WIDTH_MAX in its short form (templates and parameters elided,
+ * demangle_short()); --format json keeps the full name. */
+static const char *table_name(const char *name, char *buf, size_t size)
+{
+	char *s;
+
+	if (text_width(sanitize(buf, size, name)) <= NAME_WIDTH_MAX)
+		return buf;
+	s = demangle_short(name, "...");
+	sanitize(buf, size, s);
+	free(s);
+	return buf;
+}
+
 static void print_functions(const struct profile *p, const int *idx, size_t n, size_t hidden)
 {
 	size_t i, cw = 7, fw = 8, mw = 6;
@@ -154,7 +170,7 @@ static void print_functions(const struct profile *p, const int *idx, size_t n, s
 
 		if (digits(f->total.count) > cw)
 			cw = digits(f->total.count);
-		w = text_width(sanitize(name, sizeof(name), f->name));
+		w = text_width(table_name(f->name, name, sizeof(name)));
 		if (w > fw)
 			fw = w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
 		w = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, idx[i])));
@@ -172,7 +188,7 @@ static void print_functions(const struct profile *p, const int *idx, size_t n, s
 		       (unsigned long long)f->self.count, f->self.weight_ns / 1e9, f->total_pct,
 		       (int)cw, (unsigned long long)f->total.count, f->total.weight_ns / 1e9);
 		func_source(p, idx[i], src, sizeof(src));
-		print_padded(sanitize(name, sizeof(name), f->name), fw + 2);
+		print_padded(table_name(f->name, name, sizeof(name)), fw + 2);
 		sanitize(mod, sizeof(mod), profile_func_module(p, idx[i]));
 		if (*src) {
 			print_padded(mod, mw + 2);
@@ -208,7 +224,7 @@ static void print_wait_sites(const struct profile *p, const struct profile_wait_
 	for (i = 0; i < n; i++) {
 		if (digits(w[i].value.count) > cw)
 			cw = digits(w[i].value.count);
-		k = text_width(sanitize(name, sizeof(name), func_name_or(p, w[i].call, "?")));
+		k = text_width(table_name(func_name_or(p, w[i].call, "?"), name, sizeof(name)));
 		if (k > fw)
 			fw = k > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : k;
 		k = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)));
@@ -225,9 +241,9 @@ static void print_wait_sites(const struct profile *p, const struct profile_wait_
 	for (i = 0; i < n; i++) {
 		printf("%6.2f%% %9.3f %*llu  ", w[i].pct, w[i].value.weight_ns / 1e9, (int)cw,
 		       (unsigned long long)w[i].value.count);
-		print_padded(sanitize(name, sizeof(name), func_name_or(p, w[i].call, "?")), fw + 2);
+		print_padded(table_name(func_name_or(p, w[i].call, "?"), name, sizeof(name)), fw + 2);
 		print_padded(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)), mw + 2);
-		sanitize(name, sizeof(name), func_name_or(p, w[i].caller, "-"));
+		table_name(func_name_or(p, w[i].caller, "-"), name, sizeof(name));
 		if (w[i].caller >= 0)
 			printf("%s (%s)\n", name,
 			       sanitize(mod, sizeof(mod), profile_func_module(p, w[i].caller)));
@@ -273,7 +289,7 @@ static void print_edges(const struct profile *p, int func, const char *title,
 	       (unsigned long long)f->self.count, f->self_pct,
 	       (unsigned long long)f->total.count, f->total_pct);
 	for (i = 0; i < n; i++) {
-		size_t w = text_width(sanitize(name, sizeof(name), p->funcs[e[i].func].name));
+		size_t w = text_width(table_name(p->funcs[e[i].func].name, name, sizeof(name)));
 
 		if (digits(e[i].value.count) > cw)
 			cw = digits(e[i].value.count);
@@ -285,7 +301,7 @@ static void print_edges(const struct profile *p, int func, const char *title,
 	printf("module\n");
 	for (i = 0; i < n; i++) {
 		printf("%*llu  %6.2f%%  ", (int)cw, (unsigned long long)e[i].value.count, e[i].pct);
-		print_padded(sanitize(name, sizeof(name), p->funcs[e[i].func].name), fw + 2);
+		print_padded(table_name(p->funcs[e[i].func].name, name, sizeof(name)), fw + 2);
 		printf("%s\n", sanitize(mod, sizeof(mod), profile_func_module(p, e[i].func)));
 	}
 	if (!n)

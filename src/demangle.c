@@ -187,7 +187,7 @@ static void copy_group(struct strbuf *sb, const char *s, size_t len, size_t *i, 
 	}
 }
 
-char *demangle_short(const char *name)
+char *demangle_short(const char *name, const char *ellipsis)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct split sp = split_name(name);
@@ -226,7 +226,9 @@ char *demangle_short(const char *name)
 				else if (name[i] == '>' && --depth == 0)
 					break;
 			}
-			strbuf_adds(&sb, "<\xe2\x80\xa6>");
+			strbuf_adds(&sb, "<");
+			strbuf_adds(&sb, ellipsis);
+			strbuf_adds(&sb, ">");
 			continue;
 		}
 		strbuf_add(&sb, &c, 1);

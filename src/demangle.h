@@ -56,13 +56,15 @@ bool demangle_match(const char *pattern, const char *name);
 
 /*
  * A short form of a readable name for display only (never for matching):
- * template argument lists become "<…>" and the parameter list and what
- * follows it are dropped: "crunch::Hasher<…>::mix". Names with nothing to
- * shorten are returned as they are. Operators ("operator<<",
- * "operator()") and lambda/closure names ("{lambda(int)#1}") are kept.
- * Returns a malloc'd string.
+ * template argument lists become "<" ellipsis ">" and the parameter list
+ * and what follows it are dropped: "crunch::Hasher<…>::mix" (ellipsis "…";
+ * "..." where the output is ASCII). Names with nothing to shorten are
+ * returned as they are. Operators ("operator<<", "operator()") and
+ * lambda/closure names ("{lambda(int)#1}") are kept. Returns a malloc'd
+ * string. report and the UI show it for a name too wide for its column;
+ * the full name stays in JSON, the exports and the UI's status line.
  */
-char *demangle_short(const char *name);
+char *demangle_short(const char *name, const char *ellipsis);
 
 /* The length of name without its parameter list, trailing qualifiers and
  * clone suffixes (the base demangle_match compares); *params gets the

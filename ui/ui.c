@@ -390,6 +390,20 @@ void ui_func_describe(struct ui *ui, int func, struct strbuf *sb)
 	}
 }
 
+int ui_text_name(struct canvas *c, int x, int y, int w, enum ui_role role, const char *name,
+		 enum canvas_elide how)
+{
+	char *s;
+	int n;
+
+	if (w <= 0 || canvas_width(c, name) <= w)
+		return canvas_text_elided(c, x, y, w, role, name, how);
+	s = demangle_short(name, canvas_glyph(c, UI_GLYPH_ELLIPSIS));
+	n = canvas_text_elided(c, x, y, w, role, s, how);
+	free(s);
+	return n;
+}
+
 bool ui_match(const char *hay, const char *needle)
 {
 	size_t n = strlen(needle), i;

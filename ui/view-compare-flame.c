@@ -219,7 +219,7 @@ static void cf_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		snprintf(label, sizeof(label), "%s%s", ch > CHANGE_PCT ? canvas_glyph(c, UI_GLYPH_UP) :
 			 ch < -CHANGE_PCT ? canvas_glyph(c, UI_GLYPH_DOWN) : "", nd->name);
 		canvas_fill(c, r->x + nd->x, y, nd->w, role);
-		canvas_text_elided(c, r->x + nd->x, y, nd->w, role, label, CANVAS_ELIDE_END);
+		ui_text_name(c, r->x + nd->x, y, nd->w, role, label, CANVAS_ELIDE_END);
 	}
 }
 

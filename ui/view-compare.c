@@ -262,9 +262,8 @@ static void cv_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		} else {
 			int w = r->w - L.name_x, mw = *d->module ? (w / 4 > 20 ? 20 : w / 4) : 0;
 
-			canvas_text_elided(c, r->x + L.name_x, y, w - mw - (mw ? 1 : 0),
-					   cur ? UI_ROLE_CURSOR : UI_ROLE_NORMAL, d->name,
-					   CANVAS_ELIDE_MIDDLE);
+			ui_text_name(c, r->x + L.name_x, y, w - mw - (mw ? 1 : 0),
+				     cur ? UI_ROLE_CURSOR : UI_ROLE_NORMAL, d->name, CANVAS_ELIDE_MIDDLE);
 			if (mw)
 				canvas_text_elided(c, r->x + r->w - mw, y, mw,
 						   cur ? UI_ROLE_CURSOR : UI_ROLE_DIM, d->module,
@@ -515,7 +514,7 @@ static void ct_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 					n->expanded ? UI_GLYPH_EXPANDED : UI_GLYPH_COLLAPSED);
 		x += canvas_text(c, x, y, 2, role, glyph);
 		x += canvas_text(c, x, y, 1, role, " ");
-		canvas_text_elided(c, x, y, r->x + r->w - x, role, n->name, CANVAS_ELIDE_MIDDLE);
+		ui_text_name(c, x, y, r->x + r->w - x, role, n->name, CANVAS_ELIDE_MIDDLE);
 	}
 }
 

@@ -224,8 +224,8 @@ static void fl_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		else
 			role = frame_role(p, &f->t, b->node);
 		canvas_fill(c, r->x + b->x, y, tw, role);
-		canvas_text_elided(c, r->x + b->x, y, tw, role, mtree_name(&f->t, b->node),
-				   CANVAS_ELIDE_END);
+		ui_text_name(c, r->x + b->x, y, tw, role, mtree_name(&f->t, b->node),
+			     CANVAS_ELIDE_END);
 	}
 	/* outer or deeper frames scrolled away: say so at their edge */
 	if (f->scroll > 0)

@@ -149,8 +149,7 @@ static void hs_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 				 (unsigned long long)fn->total.count);
 		canvas_fill(c, r->x, y, r->w, role);
 		canvas_text(c, r->x, y, L.nums_w, role, line);
-		canvas_text_elided(c, r->x + L.name_x, y, L.name_w, role, fn->name,
-				   CANVAS_ELIDE_MIDDLE);
+		ui_text_name(c, r->x + L.name_x, y, L.name_w, role, fn->name, CANVAS_ELIDE_MIDDLE);
 		canvas_text_elided(c, r->x + L.mod_x, y, L.mod_w,
 				   role == UI_ROLE_CURSOR ? role : UI_ROLE_DIM,
 				   profile_func_module(p, f), CANVAS_ELIDE_MIDDLE);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "model.h"
 #include "view.h"
 
@@ -246,16 +247,23 @@ static void draw_tree(struct tree *tr, struct ui *ui, struct canvas *c, const st
 			const char *mod = profile_func_module(p, nd->func);
 			int room = r->x + r->w - x, nw = canvas_width(c, name);
 			int mw = canvas_width(c, mod);
+			char *s = NULL;
 
+			/* too wide with its module: the short form, if that fits */
+			if (nw + 2 + mw > room) {
+				s = demangle_short(name, canvas_glyph(c, UI_GLYPH_ELLIPSIS));
+				nw = canvas_width(c, s);
+			}
 			if (nw + 2 + mw <= room) {
-				x += canvas_text(c, x, y, room, role, name);
+				x += canvas_text(c, x, y, room, role, s ? s : name);
 				if (nd->is_inline)
 					x += canvas_text(c, x, y, r->x + r->w - x, role, " (inline)");
 				canvas_text(c, x + 2, y, r->x + r->w - x - 2,
 					    role == UI_ROLE_CURSOR ? role : UI_ROLE_DIM, mod);
 			} else {
-				canvas_text_elided(c, x, y, room, role, name, CANVAS_ELIDE_MIDDLE);
+				ui_text_name(c, x, y, room, role, name, CANVAS_ELIDE_MIDDLE);
 			}
+			free(s);
 		}
 	}
 }
@@ -314,8 +322,8 @@ static void draw_drill(struct tree *tr, struct ui *ui, struct canvas *c, const s
 			canvas_fill(c, r->x, y, r->w, role);
 			canvas_textf(c, r->x, y, 19, role, "%7s %9llu  ", pct,
 				     (unsigned long long)e->value.count);
-			canvas_text_elided(c, r->x + 19, y, r->w - 19, role, p->funcs[e->func].name,
-					   CANVAS_ELIDE_MIDDLE);
+			ui_text_name(c, r->x + 19, y, r->w - 19, role, p->funcs[e->func].name,
+				     CANVAS_ELIDE_MIDDLE);
 		}
 	}
 	if (!d->ncallers && r->h > 1)

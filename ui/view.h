@@ -235,6 +235,12 @@ int ui_list_key(struct ui_list *l, int key, int page);
 /* Keep the cursor within [0, n) and visible in page rows. */
 void ui_list_fit(struct ui_list *l, int page);
 
+/* A function's name in w columns: when it is wider, its short form first
+ * (templates and parameters elided, demangle_short()), then elided as how
+ * says. The status line keeps the full name. Returns the columns used. */
+int ui_text_name(struct canvas *c, int x, int y, int w, enum ui_role role, const char *name,
+		 enum canvas_elide how);
+
 /* "name  module  file:line" of function func, for status lines. */
 void ui_func_describe(struct ui *ui, int func, struct strbuf *sb);
 

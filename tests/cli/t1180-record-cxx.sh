@@ -1,7 +1,8 @@
 #!/bin/sh
 # C++ names: tests/progs/crunch.cc (a namespace, a class template method, a
 # lambda, always-inlined methods) built with g++ -O2 -g and recorded. The
-# demangled names, never the mangled ones, in report (text and JSON),
+# demangled names, never the mangled ones, in report (text, long names in
+# their short form, and JSON),
 # folded, speedscope, pprof, the flame SVG and a live `stacks`; inlined
 # methods qualified from DWARF (ns::Acc::step, not step; from the scopes
 # where GCC gives no linkage name: (anonymous namespace)::Spinner::turn);
@@ -46,10 +47,13 @@ jq -r '.functions[].name' "$T/r.json" | grep -E '^_Z|^_R' &&
 	fail "report shows mangled names"
 jq -r '.functions[].name' "$T/r.json" | grep -qx 'step' && fail "the inlined method is a bare 'step'"
 
-# report, text
+# report, text: a name wider than the function column (60) in its short
+# form, templates and parameters elided; a name that fits, whole
 hs report "$db"
 [ "$RC" -eq 0 ] || fail "report exited $RC"
-grep -qF "$MIX" "$T/out" || fail "report text has no $MIX: $(head -5 "$T/out")"
+grep -qF ' crunch::Hasher<...>::mix ' "$T/out" ||
+	fail "report text has no short crunch::Hasher<...>::mix: $(head -5 "$T/out")"
+grep -qF "$ACC" "$T/out" || fail "report text has no $ACC: $(head -8 "$T/out")"
 
 # folded: whole stacks through main, the inlined call under its caller
 m=$(folded_share "$db" main)

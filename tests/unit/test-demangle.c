@@ -134,7 +134,7 @@ static void test_base_len(void **state UNUSED)
 
 static void expect_short(const char *name, const char *s)
 {
-	char *got = demangle_short(name);
+	char *got = demangle_short(name, "\xe2\x80\xa6");
 
 	assert_string_equal(got, s);
 	free(got);
@@ -161,6 +161,12 @@ static void test_short(void **state UNUSED)
 	expect_short("a<b", "a<\xe2\x80\xa6>");
 	expect_short("a{b", "a{b");
 	expect_short("", "");
+	{
+		char *got = demangle_short(MIX_FULL, "...");	/* report's ASCII */
+
+		assert_string_equal(got, "crunch::Hasher<...>::mix");
+		free(got);
+	}
 }
 
 int main(void)
