@@ -214,10 +214,12 @@ char *demangle_short(const char *name, const char *ellipsis)
 			continue;
 		}
 		/* '<' opening a name's template or generic arguments: elided.
-		 * At the start of a path (Rust "<T as Trait>::f", "<impl X>")
-		 * it is kept, and so is its '>' */
+		 * At the start of a path (Rust "<T as Trait>::f") or of an
+		 * impl block ("mod::<impl X>::f") it is kept, and so is its
+		 * '>'; a turbofish ("f::<T>") is elided */
 		if (c == '<' && i > 0 && name[i - 1] != '<' && name[i - 1] != '(' &&
-		    !(name[i - 1] == ' ' && i > 1 && name[i - 2] == ',')) {
+		    !(name[i - 1] == ' ' && i > 1 && name[i - 2] == ',') &&
+		    strncmp(name + i, "<impl ", 6)) {
 			int depth = 0;
 
 			for (; i < len; i++) {

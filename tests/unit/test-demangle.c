@@ -161,6 +161,9 @@ static void test_short(void **state UNUSED)
 	expect_short("a<b", "a<\xe2\x80\xa6>");
 	expect_short("a{b", "a{b");
 	expect_short("", "");
+	/* a Rust impl block as a path segment keeps its type */
+	expect_short("hashbrown::rustc_entry::<impl hashbrown::map::HashMap<K,V,S,A>>::rustc_entry",
+		     "hashbrown::rustc_entry::<impl hashbrown::map::HashMap<\xe2\x80\xa6>>::rustc_entry");
 	{
 		char *got = demangle_short(MIX_FULL, "...");	/* report's ASCII */
 
