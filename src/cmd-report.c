@@ -135,7 +135,12 @@ static size_t digits(uint64_t v)
 	return n;
 }
 
+/* Names wider than NAME_WIDTH_MAX are printed short (table_name()); the
+ * function column is as wide as the widest name it then prints, up to
+ * NAME_COLUMN_MAX (a longer one, from a hostile symbol table, overflows
+ * its row alone). */
 #define NAME_WIDTH_MAX 60
+#define NAME_COLUMN_MAX 120
 
 /* Under a table cut by --limit: how many rows it did not print. */
 static void print_more(size_t hidden)
@@ -172,7 +177,7 @@ static void print_functions(const struct profile *p, const int *idx, size_t n, s
 			cw = digits(f->total.count);
 		w = text_width(table_name(f->name, name, sizeof(name)));
 		if (w > fw)
-			fw = w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
+			fw = w > NAME_COLUMN_MAX ? NAME_COLUMN_MAX : w;
 		w = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, idx[i])));
 		if (w > mw)
 			mw = w;
@@ -226,7 +231,7 @@ static void print_wait_sites(const struct profile *p, const struct profile_wait_
 			cw = digits(w[i].value.count);
 		k = text_width(table_name(func_name_or(p, w[i].call, "?"), name, sizeof(name)));
 		if (k > fw)
-			fw = k > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : k;
+			fw = k > NAME_COLUMN_MAX ? NAME_COLUMN_MAX : k;
 		k = text_width(sanitize(mod, sizeof(mod), profile_func_module(p, w[i].call)));
 		if (k > mw)
 			mw = k;
@@ -294,7 +299,7 @@ static void print_edges(const struct profile *p, int func, const char *title,
 		if (digits(e[i].value.count) > cw)
 			cw = digits(e[i].value.count);
 		if (w > fw)
-			fw = w > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : w;
+			fw = w > NAME_COLUMN_MAX ? NAME_COLUMN_MAX : w;
 	}
 	printf("%*s  %7s  ", (int)cw, "samples", "%");
 	print_padded("function", fw + 2);
