@@ -16,7 +16,9 @@
 # busy machine wall time stretches with the load and CPU time is the
 # steadier number; the verdict column goes by CPU time.
 # Environment: HOTSTACK, RUNS (default 3), SAMPLES_N, STACKS_N, KEEP_DB
-# (a path: reuse or keep the recording, its import takes a minute or two).
+# (a path: reuse or keep the recording, its import takes a minute or two;
+# one imported by an older hotstack may lack tables the readers use when
+# present, such as slice_totals, and then measures their slower fallback).
 set -eu
 
 HOTSTACK=${HOTSTACK:-./hotstack}
