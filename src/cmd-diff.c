@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "demangle.h"
 #include "diff.h"
 #include "json.h"
 #include "profile.h"
@@ -699,7 +700,18 @@ static void row_texts(const struct diff_row *r, const struct diff_result *res,
 	fmt_pct(cells[6], 64, r->total_pct);
 }
 
+/* Function names wider than NAME_WIDTH_MAX are printed short
+ * (demangle_table_name()); the column grows to NAME_COLUMN_MAX, as
+ * report's. */
 #define NAME_WIDTH_MAX 60
+#define NAME_COLUMN_MAX 120
+
+/* A row's name for the table: a function's short when too wide. */
+static const char *row_name(const struct diff_row *r, bool func, char *buf, size_t size)
+{
+	return func ? demangle_table_name(r->name, NAME_WIDTH_MAX, buf, size) :
+		      sanitize(buf, size, r->name);
+}
 
 static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		       const struct diff_row *rows, size_t n, const char *what)
@@ -709,6 +721,7 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		"change", "interval", "before", "after", "samples", "share", "total",
 	};
 	bool calls = !strcmp(what, "system call") || !strcmp(what, "file or socket");
+	bool func = !strcmp(what, "function");
 	/* function rows of a self comparison show the change of total time too */
 	size_t ncols = !strcmp(what, "function") && res->total_change ? 7 : 6;
 
@@ -729,9 +742,9 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		for (k = 0; k < ncols; k++)
 			if (strlen(cells[k]) > wc[k])
 				wc[k] = strlen(cells[k]);
-		k = text_width(sanitize(name, sizeof(name), rows[i].name));
+		k = text_width(row_name(&rows[i], func, name, sizeof(name)));
 		if (k > fw)
-			fw = k > NAME_WIDTH_MAX ? NAME_WIDTH_MAX : k;
+			fw = k > NAME_COLUMN_MAX ? NAME_COLUMN_MAX : k;
 		k = text_width(sanitize(mod, sizeof(mod), rows[i].module));
 		if (k > mw)
 			mw = k;
@@ -750,7 +763,7 @@ static void print_rows(const struct diff_cmd *c, const struct diff_result *res,
 		printf("%-12s ", diff_verdict_name(r->verdict));
 		for (k = 0; k < ncols; k++)
 			printf("%*s  ", (int)wc[k], cells[k]);
-		sanitize(name, sizeof(name), r->name);
+		row_name(r, func, name, sizeof(name));
 		note[0] = '\0';
 		if (r->verdict == DIFF_INCONCLUSIVE && !isnan(r->more_seconds))
 			fmt_seconds(note, sizeof(note), r->more_seconds);

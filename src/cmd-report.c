@@ -149,19 +149,10 @@ static void print_more(size_t hidden)
 		printf("(%zu more row%s; -n 0 prints all)\n", hidden, hidden == 1 ? "" : "s");
 }
 
-/* A function's name for a text table, sanitized into buf: a name wider
- * than NAME_WIDTH_MAX in its short form (templates and parameters elided,
- * demangle_short()); --format json keeps the full name. */
+/* A function's name as the tables print it: short when too wide. */
 static const char *table_name(const char *name, char *buf, size_t size)
 {
-	char *s;
-
-	if (text_width(sanitize(buf, size, name)) <= NAME_WIDTH_MAX)
-		return buf;
-	s = demangle_short(name, "...");
-	sanitize(buf, size, s);
-	free(s);
-	return buf;
+	return demangle_table_name(name, NAME_WIDTH_MAX, buf, size);
 }
 
 static void print_functions(const struct profile *p, const int *idx, size_t n, size_t hidden)

@@ -237,3 +237,15 @@ char *demangle_short(const char *name, const char *ellipsis)
 	}
 	return sb.buf;
 }
+
+const char *demangle_table_name(const char *name, size_t width, char *buf, size_t size)
+{
+	char *s;
+
+	if (text_width(sanitize(buf, size, name)) <= width)
+		return buf;
+	s = demangle_short(name, "...");
+	sanitize(buf, size, s);
+	free(s);
+	return buf;
+}

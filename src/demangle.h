@@ -66,6 +66,11 @@ bool demangle_match(const char *pattern, const char *name);
  */
 char *demangle_short(const char *name, const char *ellipsis);
 
+/* A function's name for a text table (report, diff): sanitized into buf,
+ * and in its short form ("..." for the elided parts) when wider than
+ * width columns. Returns buf. */
+const char *demangle_table_name(const char *name, size_t width, char *buf, size_t size);
+
 /* The length of name without its parameter list, trailing qualifiers and
  * clone suffixes (the base demangle_match compares); *params gets the
  * offset of the parameter list's '(' or -1 when there is none. Exposed

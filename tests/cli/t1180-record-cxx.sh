@@ -54,6 +54,13 @@ hs report "$db"
 grep -qF ' crunch::Hasher<...>::mix ' "$T/out" ||
 	fail "report text has no short crunch::Hasher<...>::mix: $(head -5 "$T/out")"
 grep -qF "$ACC" "$T/out" || fail "report text has no $ACC: $(head -8 "$T/out")"
+# diff's text table alike, its JSON whole
+hs diff "$db" "$db" -n 0
+[ "$RC" -eq 0 ] || fail "diff exited $RC: $(cat "$T/err")"
+grep -qF ' crunch::Hasher<...>::mix ' "$T/out" || fail "diff text has no short mix: $(cat "$T/out")"
+"$HOTSTACK" diff "$db" "$db" --format json | jq -e --arg f "$MIXP" \
+	'[.rows[] | select(.name | startswith($f))] | length > 0' >/dev/null ||
+	fail "diff JSON has no full $MIXP"
 
 # folded: whole stacks through main, the inlined call under its caller
 m=$(folded_share "$db" main)
