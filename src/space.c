@@ -15,6 +15,23 @@
 #include "space.h"
 #include "util.h"
 
+/*
+ * A Dwfl and what is known about it, shared by the processes whose
+ * mappings it was built from: a process forked without exec has its
+ * parent's mappings, so it unwinds and symbolizes with the parent's Dwfl
+ * (and its DWARF, CFI and memo already read) until either one's mappings
+ * change. A pre-forking server's workers then cost no Dwfl of their own.
+ */
+struct dwfl_state {
+	Dwfl *dwfl;		/* NULL: only a memo, nothing mapped yet */
+	unsigned refs;
+	/* space_memo_*(): strings about this dwfl; memo maps a key to an
+	 * index into memo_strs */
+	struct hashmap memo;
+	char **memo_strs;
+	size_t nmemo, memo_cap;
+};
+
 struct space {
 	struct spaces *owner;
 	pid_t pid;
@@ -22,16 +39,11 @@ struct space {
 	uint64_t dead_since;	/* monotonic ns of its exit, 0 while alive */
 	struct space_map *maps;	/* sorted by start, not overlapping */
 	size_t nmaps, maps_cap;
-	Dwfl *dwfl;
-	bool dirty;		/* maps changed since dwfl was built */
+	struct dwfl_state *dw;	/* maybe shared with the parent or children */
+	bool dirty;		/* maps changed since dw was built */
 	uint64_t proc_read_ns;	/* last /proc/PID/maps read */
 	char *exe;		/* /proc/PID/exe's target, read once per exec */
 	bool exe_read;
-	/* space_memo_*(): strings about the current dwfl; memo maps a key
-	 * to an index into memo_strs */
-	struct hashmap memo;
-	char **memo_strs;
-	size_t nmemo, memo_cap;
 };
 
 struct spaces {
@@ -108,26 +120,39 @@ static void space_forget_exe(struct space *s)
 	s->exe_read = false;
 }
 
-static void space_clear_memo(struct space *s)
+static struct dwfl_state *dw_new(void)
 {
+	struct dwfl_state *dw = xcalloc(1, sizeof(*dw));
+
+	dw->refs = 1;
+	hashmap_init(&dw->memo);
+	return dw;
+}
+
+/* Drops s's reference to its Dwfl; the last one ends it. */
+static void dw_put(struct space *s)
+{
+	struct dwfl_state *dw = s->dw;
 	size_t i;
 
-	for (i = 0; i < s->nmemo; i++)
-		free(s->memo_strs[i]);
-	s->nmemo = 0;
-	hashmap_clear(&s->memo);
+	s->dw = NULL;
+	if (!dw || --dw->refs)
+		return;
+	for (i = 0; i < dw->nmemo; i++)
+		free(dw->memo_strs[i]);
+	free(dw->memo_strs);
+	hashmap_release(&dw->memo);
+	if (dw->dwfl)
+		dwfl_end(dw->dwfl);
+	free(dw);
 }
 
 static void space_free(struct space *s)
 {
 	space_clear_maps(s);
 	space_forget_exe(s);
-	space_clear_memo(s);
-	free(s->memo_strs);
-	hashmap_release(&s->memo);
 	free(s->maps);
-	if (s->dwfl)
-		dwfl_end(s->dwfl);
+	dw_put(s);
 	free(s);
 }
 
@@ -159,7 +184,6 @@ struct space *spaces_get(struct spaces *sp, pid_t pid, bool create)
 	s->owner = sp;
 	s->pid = pid;
 	s->alive = true;
-	hashmap_init(&s->memo);
 	xgrow(&sp->v, &sp->cap, sp->n + 1, sizeof(*sp->v));
 	sp->v[sp->n++] = s;
 	return s;
@@ -310,6 +334,13 @@ void spaces_fork(struct spaces *sp, pid_t child, pid_t parent)
 		m.path = xstrdup(m.path);
 		insert_map(c, &m);
 	}
+	/* the same mappings: the parent's Dwfl serves, until one changes */
+	dw_put(c);
+	if (p->dw && p->dw->dwfl && !p->dirty) {
+		c->dw = p->dw;
+		c->dw->refs++;
+		c->dirty = false;
+	}
 }
 
 void spaces_exec(struct spaces *sp, pid_t pid)
@@ -345,10 +376,7 @@ void spaces_gc(struct spaces *sp, uint64_t grace_ns)
 			continue;
 		space_clear_maps(s);
 		space_forget_exe(s);
-		space_clear_memo(s);
-		if (s->dwfl)
-			dwfl_end(s->dwfl);
-		s->dwfl = NULL;
+		dw_put(s);
 		s->dead_since = 0;	/* done: nothing left to free */
 	}
 }
@@ -440,7 +468,7 @@ static void report_map(struct space *s, const struct space_map *m, const char **
 			return;
 		lseek(fd, 0, SEEK_SET);
 		/* the vdso is linked at 0 (ET_DYN): its bias is its start */
-		if (!dwfl_report_elf(s->dwfl, "[vdso]", "[vdso]", fd, m->start, false))
+		if (!dwfl_report_elf(s->dw->dwfl, "[vdso]", "[vdso]", fd, m->start, false))
 			close(fd);
 		return;
 	}
@@ -459,7 +487,7 @@ static void report_map(struct space *s, const struct space_map *m, const char **
 	}
 	*last_path = m->path;
 	*last_bias = bias;
-	if (!dwfl_report_elf(s->dwfl, m->path, m->path, fd, bias, false)) {
+	if (!dwfl_report_elf(s->dw->dwfl, m->path, m->path, fd, bias, false)) {
 		debug("cannot report '%s': %s", sanitized(m->path), dwfl_errmsg(-1));
 		close(fd);
 	}
@@ -469,40 +497,47 @@ Dwfl *space_dwfl(struct space *s)
 {
 	const char *last_path = NULL;
 	uint64_t last_bias = 0;
+	Dwfl *dwfl;
 	size_t i;
 
-	if (!s->dirty && s->dwfl)
-		return s->dwfl;
-	if (s->dwfl)
-		dwfl_end(s->dwfl);
-	space_clear_memo(s);
-	s->dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!s->dirty && s->dw && s->dw->dwfl)
+		return s->dw->dwfl;
+	/* another process may still use the old one */
+	dw_put(s);
 	s->dirty = false;
-	if (!s->dwfl)
+	dwfl = dwfl_begin(&dwfl_callbacks);
+	if (!dwfl)
 		return NULL;
-	dwfl_report_begin(s->dwfl);
+	s->dw = dw_new();
+	s->dw->dwfl = dwfl;
+	dwfl_report_begin(dwfl);
 	for (i = 0; i < s->nmaps; i++)
 		report_map(s, &s->maps[i], &last_path, &last_bias);
-	dwfl_report_end(s->dwfl, NULL, NULL);
-	if (!dwfl_attach_state(s->dwfl, NULL, s->pid, s->owner->callbacks, s->owner->arg)) {
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (!dwfl_attach_state(dwfl, NULL, s->pid, s->owner->callbacks, s->owner->arg)) {
 		/* no module gave an architecture: nothing to unwind with */
-		dwfl_end(s->dwfl);
-		s->dwfl = NULL;
+		dw_put(s);
+		return NULL;
 	}
-	return s->dwfl;
+	return dwfl;
 }
 
 const char *space_memo_get(struct space *s, const void *key, size_t len)
 {
 	uint64_t idx;
 
-	return hashmap_get(&s->memo, key, len, &idx) ? s->memo_strs[idx] : NULL;
+	return s->dw && hashmap_get(&s->dw->memo, key, len, &idx) ? s->dw->memo_strs[idx] : NULL;
 }
 
 const char *space_memo_put(struct space *s, const void *key, size_t len, char *value)
 {
-	xgrow(&s->memo_strs, &s->memo_cap, s->nmemo + 1, sizeof(*s->memo_strs));
-	s->memo_strs[s->nmemo] = value;
-	hashmap_put(&s->memo, key, len, s->nmemo);
-	return s->memo_strs[s->nmemo++];
+	struct dwfl_state *dw;
+
+	if (!s->dw)
+		s->dw = dw_new();
+	dw = s->dw;
+	xgrow(&dw->memo_strs, &dw->memo_cap, dw->nmemo + 1, sizeof(*dw->memo_strs));
+	dw->memo_strs[dw->nmemo] = value;
+	hashmap_put(&dw->memo, key, len, dw->nmemo);
+	return dw->memo_strs[dw->nmemo++];
 }

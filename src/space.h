@@ -1,5 +1,7 @@
 /* space.h - address spaces of sampled processes: their executable mappings
  * and one persistent libdw Dwfl per process, shared by unwind and symbol
+ * (and by a process forked without exec, with its parent, until the
+ * mappings of either change: a pre-forking server's workers build none)
  *
  * Mappings come from PERF_RECORD_MMAP2 (launched commands) and from
  * /proc/PID/maps (attached processes, or when an address is unknown). Files
@@ -42,7 +44,8 @@ struct spaces *spaces_new(const Dwfl_Thread_Callbacks *callbacks, void *arg);
 void spaces_free(struct spaces *sp);
 /* The space of pid, created empty (create) or NULL. */
 struct space *spaces_get(struct spaces *sp, pid_t pid, bool create);
-/* A process forked: the child starts with a copy of the parent's maps. */
+/* A process forked: the child starts with a copy of the parent's maps, and
+ * shares the parent's Dwfl while both keep them. */
 void spaces_fork(struct spaces *sp, pid_t child, pid_t parent);
 /* A process exec'd: its mappings are gone. */
 void spaces_exec(struct spaces *sp, pid_t pid);

@@ -12,11 +12,18 @@ tests_progs_jit_LDFLAGS =
 tests_progs_noperf_SOURCES = tests/progs/noperf.c
 tests_progs_noperf_CFLAGS = -O2 -g -Wall -Wextra
 tests_progs_noperf_LDFLAGS =
+# a fork whose processes then map different libraries (t1021)
+check_PROGRAMS += tests/progs/forkdl
+tests_progs_forkdl_SOURCES = tests/progs/forkdl.c
+tests_progs_forkdl_CFLAGS = -O2 -g -fomit-frame-pointer -Wall -Wextra -I$(srcdir)/samples
+tests_progs_forkdl_LDFLAGS =
+tests_progs_forkdl_LDADD = -ldl
 
 CLI_TESTS = \
 	tests/cli/t1000-record-split.sh \
 	tests/cli/t1010-record-threads.sh \
 	tests/cli/t1020-record-fork.sh \
+	tests/cli/t1021-record-fork-dlopen.sh \
 	tests/cli/t1030-record-dlopen.sh \
 	tests/cli/t1040-record-attach.sh \
 	tests/cli/t1050-record-attach-threads.sh \
