@@ -368,6 +368,24 @@ void mtree_reveal(struct mtree *t, int n)
 	}
 }
 
+/* Deeper chains of only children (deep recursion) open a step at a time. */
+#define OPEN_CHAIN_MAX 64
+
+void mtree_open(struct mtree *t, int n)
+{
+	int i;
+
+	mtree_build(t, n);
+	t->nodes[n].expanded = true;
+	for (i = 0; i < OPEN_CHAIN_MAX && t->nodes[n].nkids == 1; i++) {
+		n = t->nodes[n].kids[0];
+		mtree_build(t, n);
+		if (!t->nodes[n].nkids)
+			break;
+		t->nodes[n].expanded = true;
+	}
+}
+
 size_t mtree_expand_all(struct mtree *t, int n, bool open, size_t max)
 {
 	int *stack = NULL;

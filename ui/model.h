@@ -148,6 +148,10 @@ int mtree_find(struct mtree *t, const char *key, bool *exact);
 size_t mtree_open_keys(struct mtree *t, char **keys, size_t nkeys);
 /* Open n and all its ancestors. */
 void mtree_reveal(struct mtree *t, int n);
+/* Open n, and below it each node that is its parent's only child, down to
+ * the first that branches (or is a leaf): "_start > __libc_start_main >
+ * main" opens in one key, as a path with nothing to choose should. */
+void mtree_open(struct mtree *t, int n);
 /* Expand (or collapse) n and all below it; expanding stops at max nodes
  * built, to keep a key press fast; returns nodes opened. */
 size_t mtree_expand_all(struct mtree *t, int n, bool open, size_t max);

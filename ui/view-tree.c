@@ -481,8 +481,10 @@ static int tree_key(void *view, struct ui *ui, int key)
 	switch (key) {
 	case UI_KEY_ENTER:
 	case '\r':
-		mtree_build(&tr->t, node);
-		tr->t.nodes[node].expanded = !tr->t.nodes[node].expanded;
+		if (tr->t.nodes[node].expanded)
+			tr->t.nodes[node].expanded = false;
+		else
+			mtree_open(&tr->t, node);
 		refresh_rows(tr);
 		return UI_HANDLED;
 	case UI_KEY_RIGHT:
@@ -492,7 +494,7 @@ static int tree_key(void *view, struct ui *ui, int key)
 		if (tr->t.nodes[node].expanded && tr->t.nodes[node].nkids) {
 			tr->list.cursor++;
 		} else {
-			tr->t.nodes[node].expanded = true;
+			mtree_open(&tr->t, node);
 			refresh_rows(tr);
 		}
 		ui_list_fit(&tr->list, page);
@@ -709,8 +711,8 @@ static int tree_focus(void *view, struct ui *ui, int func)
 }
 
 static const struct ui_help tree_help[] = {
-	{ "Enter", "open or close the node" },
-	{ "Right, l, +", "open the node; on an open one, go to its first callee" },
+	{ "Enter", "open or close the node (opening goes down a path without branches)" },
+	{ "Right, l, +", "open the node (as Enter); on an open one, go to its first callee" },
 	{ "Left, h, -", "close the node; on a closed one, go to its caller" },
 	{ "E, *", "open everything below the node" },
 	{ "C", "close everything below the node" },

@@ -40,6 +40,7 @@ golden hotspots-by-total 100x30 's'
 golden hotspots-ascii 80x24 'j' --ascii
 golden tree 100x30 '2'
 golden tree-expanded 100x30 '2E'
+golden tree-open-path 100x30 '2<Enter>'
 golden tree-inverted 100x30 '2i<Right><Right>'
 golden tree-enter-from-hotspots 100x30 'j<Enter>'
 golden tree-callers 100x30 '2/parse_request<Enter>x'

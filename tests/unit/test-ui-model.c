@@ -176,6 +176,32 @@ static void test_tree_topdown(void **state)
 	mtree_release(&t);
 }
 
+/* opening goes down a path of only children to where it branches */
+static void test_tree_open_chain(void **state)
+{
+	struct ui_model *m = load(*state, 0, false);
+	struct mtree t;
+	int main_, run, read, sys_read;
+
+	mtree_init(&t, m->p, model_name_rank(m), false, false);
+	mtree_build(&t, 0);
+	main_ = kid_named(&t, 0, "main");
+	mtree_open(&t, 0);		/* the root's only child, main, opens too */
+	assert_true(t.nodes[0].expanded);
+	assert_true(t.nodes[main_].expanded);
+	run = kid_named(&t, main_, "run");	/* main branches: run stays closed */
+	assert_false(t.nodes[run].expanded);
+	mtree_open(&t, run);
+	assert_true(t.nodes[run].expanded);
+	read = kid_named(&t, run, "read");	/* run branches too */
+	assert_false(t.nodes[read].expanded);
+	mtree_open(&t, read);		/* read's only child is a leaf: stays as is */
+	sys_read = kid_named(&t, read, "sys_read");
+	assert_true(t.nodes[read].expanded);
+	assert_false(t.nodes[sys_read].expanded);
+	mtree_release(&t);
+}
+
 static void test_tree_kernel_hidden(void **state)
 {
 	struct ui_model *m = load(*state, 0, true);
@@ -651,6 +677,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hotspots_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotspots_kernel_hidden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_topdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tree_open_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_kernel_hidden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tree_inverted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_keys_survive_reload, setup, teardown),
