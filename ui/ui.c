@@ -417,7 +417,10 @@ bool ui_match(const char *hay, const char *needle)
 		if (i == n)
 			return true;
 	}
-	return demangle_match(needle, hay);
+	/* the typed-name rule differs from a substring only where template
+	 * arguments, parameters or spacing do: skip it (a search visits
+	 * every row) for a plain word */
+	return strpbrk(needle, "<>(),&* ") && demangle_match(needle, hay);
 }
 
 void ui_fmt_pct(char *buf, size_t size, double pct)
