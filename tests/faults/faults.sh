@@ -9,7 +9,8 @@
 #    'hotstack info' and 'hotstack report', and holds at least the samples
 #    of the last commit the recorder logged (HOTSTACK_COMMIT_LOG, one line
 #    per commit once it returned: the recording's sum of samples_total
-#    counts must be >= the last line's figure).
+#    counts must be >= the last line's figure), and its per-slice sums
+#    (slice_totals) equal its samples rows summed.
 #
 # Scenarios: record -p PID, record -- CMD, record --waits -p PID, attach PID
 # (in tmux: it needs a terminal) and stacks PID (--repeat, so that the fault
@@ -153,6 +154,16 @@ check_recording() {
 	have=$(sqlite3 "$db" 'select coalesce(sum(count), 0) from samples_total')
 	if [ -n "$want" ] && [ "$have" -lt "$want" ]; then
 		problem "$db holds $have samples, its last logged commit $want"
+		return 1
+	fi
+	# the writer's per-slice sums agree with the rows they sum (one
+	# transaction: a fault cannot part them)
+	ok=$(sqlite3 "$db" "select count(*) from (select slice, tid, kind, sum(count) c,
+		sum(weight_ns) w from samples group by 1, 2, 3) s
+		left join slice_totals t using (slice, tid, kind)
+		where t.count is null or t.count != s.c or t.weight_ns != s.w" 2>&1)
+	if [ "$ok" != 0 ]; then
+		problem "$db: slice_totals disagrees with samples in $ok slices"
 		return 1
 	fi
 	return 0
