@@ -104,6 +104,8 @@ static void reload_views(struct ui *ui)
 	int i;
 
 	ui->generation++;
+	if (ui->force_load)
+		ui->data_generation++;
 	for (i = 0; i < ui->nviews; i++)
 		ui->views[i].stale = true;
 	fresh(ui, ui->current);

@@ -20,6 +20,11 @@ struct thview {
 	struct mthreads m;
 	bool stale;
 	char *error;
+	/* what the table was read for: it depends on the time range and
+	 * the recording's contents only, not on the thread or the kind */
+	bool loaded;
+	uint64_t data_generation;
+	int64_t from_ns, to_ns;
 };
 
 static const char *const sort_names[] = { "cpu", "off-cpu", "tid", "name" };
@@ -57,6 +62,13 @@ static void ensure(struct thview *v, struct ui *ui)
 	if (!v->stale)
 		return;
 	v->stale = false;
+	if (v->loaded && !v->error && v->data_generation == ui->data_generation &&
+	    v->from_ns == ui->filter.from_ns && v->to_ns == ui->filter.to_ns)
+		return;	/* a thread or kind filter: the same table */
+	v->loaded = true;
+	v->data_generation = ui->data_generation;
+	v->from_ns = ui->filter.from_ns;
+	v->to_ns = ui->filter.to_ns;
 	free(v->error);
 	v->error = NULL;
 	st = mq_store_get(&v->store, ui->model->path, &v->error);

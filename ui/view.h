@@ -179,6 +179,8 @@ struct ui {
 	char message[512];		/* shown on the status line until the next key */
 	bool message_error;
 	uint64_t generation;		/* bumped on every reload */
+	uint64_t data_generation;	/* bumped when the recording is read
+					 * again (ui_reload(): it may have grown) */
 	bool force_load;		/* ui_reload(): read the recording again */
 	/* loads run on a thread (term.c sets it; headless and tests load
 	 * in place, so screens stay deterministic) */
