@@ -548,10 +548,14 @@ static void sum_nodes(struct profile *p, const int *order, size_t n)
 		if (i >= PREFETCH / 4)
 			__builtin_prefetch(&p->funcs[p->frames[p->nodes[order[i - PREFETCH / 4]].frame].func]);
 
-		value_add(&node->total, &node->self);
-		value_add(&p->nodes[node->parent].total, &node->total);
-		value_add(&f->self, &node->self);
-		value_add(&p->funcs[f->func].self, &node->self);
+		/* a thread or a time range leaves most nodes empty */
+		if (!value_zero(&node->self)) {
+			value_add(&node->total, &node->self);
+			value_add(&f->self, &node->self);
+			value_add(&p->funcs[f->func].self, &node->self);
+		}
+		if (!value_zero(&node->total))
+			value_add(&p->nodes[node->parent].total, &node->total);
 	}
 	p->totals.samples = p->nodes[0].total.count;
 	p->totals.weight_ns = p->nodes[0].total.weight_ns;
@@ -628,7 +632,8 @@ static void find_hot_frames(struct profile *p, const int *order, size_t n)
 
 		if (i + PREFETCH < n)
 			__builtin_prefetch(&p->nodes[order[i + PREFETCH]]);
-		below[node->frame] += node->total.count;
+		if (node->total.count)
+			below[node->frame] += node->total.count;
 	}
 	for (i = 0; i < p->nframes; i++) {
 		struct profile_frame *fr = &p->frames[i];
@@ -1057,6 +1062,8 @@ int profile_reselect(const struct profile *base, struct store *st,
 	p->nodes = xcalloc(p->nnodes ? p->nnodes : 1, sizeof(*p->nodes));
 	memset(&l, 0, sizeof(l));
 	l.p = p;
+	if (p->nnodes > 1)
+		xgrow(&l.node_ids.ids, &l.node_ids.cap, p->nnodes - 1, sizeof(*l.node_ids.ids));
 	for (i = 0; i < p->nnodes; i++) {
 		const struct profile_node *b = &base->nodes[i];
 		struct profile_node *n = &p->nodes[i];
