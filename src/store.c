@@ -1006,10 +1006,13 @@ tables:
 	return 0;
 }
 
-/* Open db read-only and check it; st->path names the recording in messages. */
+/* Open db read-only and check it; st->path names the recording in messages.
+ * A reader's handle is used by one thread at a time (each load, job and
+ * view opens its own), so it goes without SQLite's per-call mutex: 25 ms
+ * of the 0.4 s a million-sample recording takes to load. */
 static int open_checked(struct store *st, const char *db, char **errmsg)
 {
-	int rc = sqlite3_open_v2(db, &st->db, SQLITE_OPEN_READONLY, NULL);
+	int rc = sqlite3_open_v2(db, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 
 	if (rc != SQLITE_OK) {
 		*errmsg = errf("cannot open '%s': %s", sanitized(st->path),
