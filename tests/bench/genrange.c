@@ -24,25 +24,12 @@
 #include <time.h>
 
 #include "store.h"
+#include "xorshift.h"
 
 #define NFUNCS 400
 #define NPATHS 1500
 #define FREQ 29
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
-static double uniform(void)
-{
-	return (double)(next() >> 11) / 9007199254740992.0;
-}
 
 static void fail(const char *what, struct store *st)
 {

@@ -17,18 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xorshift.h"
+
 #define VOCAB 3000
 #define MAXDEPTH 40
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;
-
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 struct stack {
 	int depth;

@@ -29,7 +29,8 @@ EXTRA_DIST += $(FLAME_TESTS) \
 	tests/data/profile.proto \
 	tests/data/speedscope-file-format-schema.json \
 	tests/bench/formats.sh \
-	tests/bench/genstacks.c
+	tests/bench/genstacks.c \
+	tests/bench/xorshift.h
 
 # make bench-formats: import and export of 1M samples in 50,000 stacks
 bench-formats: all

@@ -98,7 +98,7 @@ EXTRA_DIST += samples/hotstack-continuous.service
 # readers over time (issue 12): ui and diff over a directory with --since,
 # report over generated rotated files; genrange writes them (and bench-range)
 check_PROGRAMS += tests/bench/genrange
-tests_bench_genrange_SOURCES = tests/bench/genrange.c
+tests_bench_genrange_SOURCES = tests/bench/genrange.c tests/bench/xorshift.h
 tests_bench_genrange_LDADD = $(HS_LIBS)
 RANGE_TESTS = tests/cli/t1250-range-readers.sh
 TESTS += $(RANGE_TESTS)
