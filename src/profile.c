@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,13 +127,135 @@ static void idmap_release(struct idmap *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- what a profile shares with its reselections --------------------- */
+
+/*
+ * profile_reselect() makes profiles with base's strings and stack nodes,
+ * node for node: they share this, and free it with the last of them. It
+ * holds the map of stack node ids, so that a reselect does not build one
+ * again, and the samples rows that profile_cache_slices() kept in memory,
+ * with their node ids already mapped: summing a time range of them costs
+ * a few ns a row, reading it from the store 300.
+ */
+struct cached_row {
+	int32_t node, tid;	/* node: an index into nodes[] */
+	uint64_t count, weight_ns;
+};
+
+struct cached_slice {
+	size_t n;
+	struct cached_row rows[];
+};
+
+#define CACHE_KINDS 4			/* cpu, offcpu, runqueue, all three */
+#define CACHE_MAX_SLICE ((int64_t)1 << 22)	/* 4.9 days of 100 ms slices */
+#define CACHE_MAX_BYTES ((size_t)256 << 20)
+
+/* Per node flags (mark_nodes()) */
+enum { NODE_REACHED = 1, NODE_OUTER = 2 };
+
+struct profile_shared {
+	int refs;
+	struct idmap node_ids;	/* stack_nodes.id -> node index - 1 */
+	uint8_t *flags;		/* per node, NODE_* */
+	bool ordered;		/* every reached node's parent has a lower index */
+	pthread_mutex_t lock;	/* what follows; a slice once kept never changes */
+	struct cached_slice **slices[CACHE_KINDS];	/* by slice; NULL: not kept */
+	size_t nslices[CACHE_KINDS];
+	size_t bytes;
+};
+
+static struct profile_shared *shared_new(void)
+{
+	struct profile_shared *sh = xcalloc(1, sizeof(*sh));
+
+	sh->refs = 1;
+	pthread_mutex_init(&sh->lock, NULL);
+	return sh;
+}
+
+/* Drop one owner; true when it was the last (the strings go too). */
+static bool shared_put(struct profile_shared *sh)
+{
+	size_t i;
+	int k;
+
+	if (__atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL))
+		return false;
+	idmap_release(&sh->node_ids);
+	free(sh->flags);
+	for (k = 0; k < CACHE_KINDS; k++) {
+		for (i = 0; i < sh->nslices[k]; i++)
+			free(sh->slices[k][i]);
+		free(sh->slices[k]);
+	}
+	pthread_mutex_destroy(&sh->lock);
+	free(sh);
+	return true;
+}
+
+static int cache_kind(int kind)
+{
+	if (kind == KIND_SEL_WALL)
+		return CACHE_KINDS - 1;
+	return kind >= 0 && kind < CACHE_KINDS - 1 ? kind : -1;
+}
+
+/* The kept rows of slice, or NULL. */
+static const struct cached_slice *cache_get(struct profile_shared *sh, int k, int64_t slice)
+{
+	const struct cached_slice *cs = NULL;
+
+	pthread_mutex_lock(&sh->lock);
+	if (slice >= 0 && (size_t)slice < sh->nslices[k])
+		cs = sh->slices[k][slice];
+	pthread_mutex_unlock(&sh->lock);
+	return cs;
+}
+
+/* Keep rows[0..n) as slice's (taken over), unless the budget is spent or
+ * another thread kept the slice first. */
+static void cache_put(struct profile_shared *sh, int k, int64_t slice,
+		      const struct cached_row *rows, size_t n)
+{
+	size_t size = sizeof(struct cached_slice) + n * sizeof(*rows);
+	struct cached_slice *cs;
+
+	if (slice < 0 || slice >= CACHE_MAX_SLICE)
+		return;
+	pthread_mutex_lock(&sh->lock);
+	if (sh->bytes + size > CACHE_MAX_BYTES ||
+	    ((size_t)slice < sh->nslices[k] && sh->slices[k][slice])) {
+		pthread_mutex_unlock(&sh->lock);
+		return;
+	}
+	if ((size_t)slice >= sh->nslices[k]) {
+		size_t n2 = sh->nslices[k] ? sh->nslices[k] : 64;
+
+		while (n2 <= (size_t)slice)
+			n2 *= 2;
+		sh->slices[k] = xrealloc(sh->slices[k], n2 * sizeof(*sh->slices[k]));
+		memset(sh->slices[k] + sh->nslices[k], 0,
+		       (n2 - sh->nslices[k]) * sizeof(*sh->slices[k]));
+		sh->nslices[k] = n2;
+	}
+	cs = xmalloc(size);
+	cs->n = n;
+	if (n)
+		memcpy(cs->rows, rows, n * sizeof(*rows));
+	sh->slices[k][slice] = cs;
+	sh->bytes += size;
+	pthread_mutex_unlock(&sh->lock);
+}
+
 /* ---- loading ---------------------------------------------------------- */
 
 /* State of one profile_load(). */
 struct loader {
 	struct profile *p;
 	size_t cap_meta, cap_modules, cap_frames, cap_nodes;
-	struct idmap module_ids, frame_ids, node_ids;
+	struct idmap module_ids, frame_ids;
+	struct idmap *node_ids;		/* in p->shared: reselects use it too */
 	int64_t *frame_module_ids;	/* per frame, until resolved */
 	int64_t *node_parent_ids, *node_frame_ids;	/* per node, until resolved */
 	size_t cap_fmi, cap_npi, cap_nfi;
@@ -263,7 +386,7 @@ static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 	l->node_parent_ids[i] = parent_id;
 	l->node_frame_ids[i] = frame_id;
 	/* node i is the (i - 1)th id added: the root has no idmap entry */
-	idmap_add(&l->node_ids, id);
+	idmap_add(l->node_ids, id);
 	p->nnodes++;
 	return 0;
 }
@@ -282,7 +405,7 @@ static int load_sample(void *arg, int64_t slice UNUSED, int tid UNUSED, int64_t 
 		       int64_t count, int64_t weight_ns)
 {
 	struct loader *l = arg;
-	int i = idmap_find(&l->node_ids, node_id);
+	int i = idmap_find(l->node_ids, node_id);
 
 	struct profile_value v = { (uint64_t)count, (uint64_t)weight_ns };
 
@@ -332,7 +455,7 @@ static void link_nodes(struct loader *l)
 	struct profile *p = l->p;
 	size_t i;
 
-	idmap_build(&l->node_ids);
+	idmap_build(l->node_ids);
 	p->nodes[0].parent = -1;
 	p->nodes[0].frame = -1;
 	for (i = 0; i < p->nnodes; i++) {
@@ -343,7 +466,7 @@ static void link_nodes(struct loader *l)
 	for (i = 1; i < p->nnodes; i++) {
 		struct profile_node *n = &p->nodes[i];
 		int64_t pid = l->node_parent_ids[i];
-		int parent = pid ? idmap_find(&l->node_ids, pid) : -1;
+		int parent = pid ? idmap_find(l->node_ids, pid) : -1;
 
 		n->parent = parent < 0 || parent + 1 == (int)i ? 0 : parent + 1;
 		n->frame = node_frame(l, l->node_frame_ids[i]);
@@ -512,44 +635,42 @@ static bool value_zero(const struct profile_value *v)
 	return !v->count && !v->weight_ns;
 }
 
-/* Per node totals, frame and function self, and the overall totals. */
 /*
- * The walks below visit nodes in pre-order, which is not the order of the
- * nodes array: on a big recording nearly every node is a cache miss (413,000
- * nodes, 26 MB). Each loop asks for the node PREFETCH steps ahead and for
- * the frame of the node half as far ahead (its node is in cache by then).
+ * Per node totals, frame and function self, and the overall totals: children
+ * before their parents. When every parent comes before its children in the
+ * nodes array (ordered: what the writers make), that is the array from its
+ * end, read in sequence; else the pre-order walk backwards, nearly every
+ * node a cache miss (413,000 nodes, 26 MB): the loop then asks for the node
+ * PREFETCH steps ahead, and for its frame and parent half as far ahead.
  */
 #define PREFETCH 16
 
-static void prefetch_node(const struct profile *p, const int *order, size_t n, size_t i)
-{
-	if (i + PREFETCH < n)
-		__builtin_prefetch(&p->nodes[order[i + PREFETCH]]);
-	if (i + PREFETCH / 2 < n)
-		__builtin_prefetch(&p->frames[p->nodes[order[i + PREFETCH / 2]].frame]);
-}
-
 static void sum_nodes(struct profile *p, const int *order, size_t n)
 {
+	const uint8_t *flags = p->shared->flags;
+	bool ordered = p->shared->ordered;
 	size_t i;
 
+	if (ordered)
+		n = p->nnodes - 1;
 	for (i = n; i-- > 0;) {
-		struct profile_node *node = &p->nodes[order[i]];
-		struct profile_frame *f = &p->frames[node->frame];
+		int at = ordered ? (int)i + 1 : order[i];
+		struct profile_node *node = &p->nodes[at];
+		struct profile_frame *f;
 
-		if (i >= PREFETCH)
-			__builtin_prefetch(&p->nodes[order[i - PREFETCH]]);
-		if (i >= PREFETCH / 2) {
+		if (!ordered && i >= PREFETCH / 2) {
 			const struct profile_node *ahead = &p->nodes[order[i - PREFETCH / 2]];
 
+			if (i >= PREFETCH)
+				__builtin_prefetch(&p->nodes[order[i - PREFETCH]]);
 			__builtin_prefetch(&p->frames[ahead->frame]);
 			__builtin_prefetch(&p->nodes[ahead->parent]);
 		}
-		if (i >= PREFETCH / 4)
-			__builtin_prefetch(&p->funcs[p->frames[p->nodes[order[i - PREFETCH / 4]].frame].func]);
-
+		if (!(flags[at] & NODE_REACHED))
+			continue;	/* in a parent cycle: not under the root */
 		/* a thread or a time range leaves most nodes empty */
 		if (!value_zero(&node->self)) {
+			f = &p->frames[node->frame];
 			value_add(&node->total, &node->self);
 			value_add(&f->self, &node->self);
 			value_add(&p->funcs[f->func].self, &node->self);
@@ -584,56 +705,69 @@ static void walk_release(struct walk *w)
 	free(w->state);
 }
 
-/* Function totals, counted once per sample (recursion). */
-static void sum_funcs(struct profile *p, const int *order, size_t n)
+/*
+ * What does not change with the selection, found by one pre-order walk
+ * when the nodes are loaded: which nodes the root reaches, which are the
+ * outermost of their function on their path (a function's total is the sum
+ * of those: once per sample however often it recurses), and whether the
+ * nodes array has parents first. The on-path counter: raised when a node of
+ * the function is entered, lowered when it is left.
+ */
+static void mark_nodes(struct profile *p)
 {
+	struct profile_shared *sh = p->shared;
 	int *onpath = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*onpath));
 	struct walk w;
 	size_t i;
 
+	sh->flags = xcalloc(p->nnodes ? p->nnodes : 1, sizeof(*sh->flags));
+	sh->ordered = true;
 	walk_init(&w, p);
-	for (i = 0; i < n; i++) {
-		struct profile_node *node = &p->nodes[order[i]];
-		int f;
+	for (i = 0; i < p->norder; i++) {
+		int at = p->order[i];
+		const struct profile_node *node = &p->nodes[at];
+		int f = p->frames[node->frame].func;
 
-		prefetch_node(p, order, n, i);
-		f = p->frames[node->frame].func;
+		if (i + PREFETCH < p->norder)
+			__builtin_prefetch(&p->nodes[p->order[i + PREFETCH]]);
 		/* w.node holds depths here: the path's nodes are not read again */
 		while (w.len && w.node[w.len - 1] >= node->depth) {
 			w.len--;
 			onpath[w.state[w.len]]--;
 		}
-		if (value_zero(&node->total))
-			continue;	/* nothing below: stay off the path */
-		if (onpath[f]++ == 0)
-			value_add(&p->funcs[f].total, &node->total);
+		sh->flags[at] = NODE_REACHED | (onpath[f]++ == 0 ? NODE_OUTER : 0);
 		w.node[w.len] = node->depth;
 		w.state[w.len++] = f;
+		if (node->parent >= at)
+			sh->ordered = false;
 	}
 	walk_release(&w);
 	free(onpath);
+}
+
+/* Function totals (once per sample: mark_nodes()), and each function's
+ * hottest frame. Any order of nodes does. */
+static void sum_funcs(struct profile *p)
+{
+	const uint8_t *flags = p->shared->flags;
+	uint64_t *below = xcalloc(p->nframes ? p->nframes : 1, sizeof(*below));
+	size_t i;
+
+	for (i = 1; i < p->nnodes; i++) {
+		const struct profile_node *node = &p->nodes[i];
+
+		if (value_zero(&node->total))
+			continue;
+		if (flags[i] & NODE_OUTER)
+			value_add(&p->funcs[p->frames[node->frame].func].total, &node->total);
+		below[node->frame] += node->total.count;
+	}
 	for (i = 0; i < p->nfuncs; i++) {
 		struct profile_func *f = &p->funcs[i];
 		struct profile_value all = { p->totals.samples, p->totals.weight_ns };
 
 		f->self_pct = profile_share(p, &f->self, &all);
 		f->total_pct = profile_share(p, &f->total, &all);
-	}
-}
-
-/* Pick each function's hottest frame. */
-static void find_hot_frames(struct profile *p, const int *order, size_t n)
-{
-	uint64_t *below = xcalloc(p->nframes ? p->nframes : 1, sizeof(*below));
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		struct profile_node *node = &p->nodes[order[i]];
-
-		if (i + PREFETCH < n)
-			__builtin_prefetch(&p->nodes[order[i + PREFETCH]]);
-		if (node->total.count)
-			below[node->frame] += node->total.count;
 	}
 	for (i = 0; i < p->nframes; i++) {
 		struct profile_frame *fr = &p->frames[i];
@@ -919,8 +1053,7 @@ static void derive(struct profile *p)
 {
 	apply_module_filter(p, p->order, p->norder);
 	sum_nodes(p, p->order, p->norder);
-	sum_funcs(p, p->order, p->norder);
-	find_hot_frames(p, p->order, p->norder);
+	sum_funcs(p);
 	if (!p->filter.no_call_tree)
 		profile_call_tree(p);
 	p->totals.lost = profile_meta_int(p, "lost", 0);
@@ -934,8 +1067,7 @@ static struct profile *profile_alloc(void)
 	struct profile *p = xcalloc(1, sizeof(*p));
 
 	p->refs = 1;
-	p->strings_refs = xmalloc(sizeof(*p->strings_refs));
-	*p->strings_refs = 1;
+	p->shared = shared_new();
 	return p;
 }
 
@@ -954,6 +1086,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	l.unknown_frame = -1;
 	hashmap_init(&l.funcs);
 	p = l.p = profile_alloc();
+	l.node_ids = &p->shared->node_ids;
 	p->path = xstrdup(store_path(st));
 	p->filter = f ? *f : dflt;
 	if (p->filter.module)
@@ -993,6 +1126,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 		profile_free(p);
 	} else {
 		p->order = preorder(p, &p->norder);
+		mark_nodes(p);
 		select_modules(p, st);
 		rank_funcs(p);
 		derive(p);
@@ -1000,7 +1134,6 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	}
 	idmap_release(&l.module_ids);
 	idmap_release(&l.frame_ids);
-	idmap_release(&l.node_ids);
 	free(l.frame_module_ids);
 	free(l.node_parent_ids);
 	free(l.node_frame_ids);
@@ -1018,6 +1151,39 @@ static void *dup_array(const void *a, size_t n, size_t size)
 	c = xmalloc((n ? n : 1) * size);
 	memcpy(c, a, n * size);
 	return c;
+}
+
+/* The samples of f's range from the rows kept in memory where they are,
+ * from the store where not. */
+static int reselect_range(struct loader *l, struct store *st, const struct profile_filter *f)
+{
+	struct profile_shared *sh = l->p->shared;
+	int k = cache_kind(f->kind);
+	int64_t s, e, lo = f->slice_lo < 0 ? 0 : f->slice_lo;
+	int ret = 0;
+
+	if (k < 0 || f->slice_hi <= 0)	/* open-ended: not kept */
+		return profile_filter_each_row(st, f, load_sample, l);
+	for (s = lo; !ret && s < f->slice_hi; s = e) {
+		const struct cached_slice *cs = cache_get(sh, k, s);
+		size_t i;
+
+		e = s + 1;
+		if (!cs) {	/* a run of slices not kept: one query */
+			while (e < f->slice_hi && !cache_get(sh, k, e))
+				e++;
+			ret = store_each_sample_slices(st, f->kind, f->tid, s, e - 1, load_sample, l);
+			continue;
+		}
+		for (i = 0; i < cs->n; i++) {
+			const struct cached_row *r = &cs->rows[i];
+			struct profile_value v = { r->count, r->weight_ns };
+
+			if (!f->tid || r->tid == f->tid)
+				value_add(&l->p->nodes[r->node].self, &v);
+		}
+	}
+	return ret;
 }
 
 int profile_reselect(const struct profile *base, struct store *st,
@@ -1038,8 +1204,8 @@ int profile_reselect(const struct profile *base, struct store *st,
 	p->filter = *f;
 	p->module_match = base->module_match;
 	p->strings = base->strings;
-	p->strings_refs = base->strings_refs;
-	__atomic_add_fetch(p->strings_refs, 1, __ATOMIC_RELAXED);
+	p->shared = base->shared;
+	__atomic_add_fetch(&p->shared->refs, 1, __ATOMIC_RELAXED);
 	p->meta = dup_array(base->meta, p->nmeta = base->nmeta, sizeof(*p->meta));
 	p->modules = dup_array(base->modules, p->nmodules = base->nmodules, sizeof(*p->modules));
 	p->frames = dup_array(base->frames, p->nframes = base->nframes, sizeof(*p->frames));
@@ -1059,28 +1225,23 @@ int profile_reselect(const struct profile *base, struct store *st,
 	/* field by field: base's cnode fields may be written meanwhile by
 	 * profile_call_tree() in the thread that owns base */
 	p->nnodes = base->nnodes;
-	p->nodes = xcalloc(p->nnodes ? p->nnodes : 1, sizeof(*p->nodes));
-	memset(&l, 0, sizeof(l));
-	l.p = p;
-	if (p->nnodes > 1)
-		xgrow(&l.node_ids.ids, &l.node_ids.cap, p->nnodes - 1, sizeof(*l.node_ids.ids));
+	p->nodes = xmalloc((p->nnodes ? p->nnodes : 1) * sizeof(*p->nodes));
 	for (i = 0; i < p->nnodes; i++) {
 		const struct profile_node *b = &base->nodes[i];
-		struct profile_node *n = &p->nodes[i];
 
-		n->id = b->id;
-		n->parent = b->parent;
-		n->first_child = b->first_child;
-		n->next_sibling = b->next_sibling;
-		n->frame = b->frame;
-		n->depth = b->depth;
-		n->cnode = -1;
-		if (i)	/* as load_node(): node i is the (i - 1)th id */
-			idmap_add(&l.node_ids, b->id);
+		p->nodes[i] = (struct profile_node){
+			.id = b->id, .parent = b->parent, .first_child = b->first_child,
+			.next_sibling = b->next_sibling, .frame = b->frame, .depth = b->depth,
+			.cnode = -1,
+		};
 	}
-	idmap_build(&l.node_ids);
-	ret = profile_filter_each_sum(st, &p->filter, load_sample, &l);
-	idmap_release(&l.node_ids);
+	memset(&l, 0, sizeof(l));
+	l.p = p;
+	l.node_ids = &p->shared->node_ids;	/* only read */
+	if (profile_filter_has_range(f))
+		ret = f->slice_hi > 0 && f->slice_hi <= f->slice_lo ? 0 : reselect_range(&l, st, f);
+	else
+		ret = profile_filter_each_sum(st, f, load_sample, &l);
 	if (ret) {
 		*errmsg = xasprintf("cannot read samples of '%s': %s", sanitized(store_path(st)),
 				    store_last_error(st));
@@ -1090,6 +1251,92 @@ int profile_reselect(const struct profile *base, struct store *st,
 	derive(p);
 	*out = p;
 	return 0;
+}
+
+/* Gathering the rows of one run of slices for the cache. */
+struct fill {
+	struct profile_shared *sh;
+	int k;
+	int64_t slice;		/* whose rows are gathered; -1 before the first */
+	int64_t next;		/* the first slice not yet kept */
+	struct cached_row *rows;
+	size_t n, cap;
+	uint64_t deadline;
+	unsigned tick;
+	bool late;
+};
+
+#define FILL_STOP 1	/* out of time or out of order: not an error */
+
+/* Keep the slices before upto (the gathered one with its rows, the others
+ * empty). */
+static void fill_flush(struct fill *fl, int64_t upto)
+{
+	for (; fl->next < upto; fl->next++) {
+		bool mine = fl->next == fl->slice;
+
+		cache_put(fl->sh, fl->k, fl->next, mine ? fl->rows : NULL, mine ? fl->n : 0);
+	}
+	fl->n = 0;
+}
+
+static int fill_row(void *arg, int64_t slice, int tid, int64_t node_id, int64_t count,
+		    int64_t weight_ns)
+{
+	struct fill *fl = arg;
+	int i;
+
+	if ((++fl->tick & 255) == 0 && monotonic_ns() > fl->deadline) {
+		fl->late = true;
+		return FILL_STOP;
+	}
+	if (slice < fl->slice || slice < fl->next)
+		return FILL_STOP;	/* not in slice order: keep what is whole */
+	if (slice != fl->slice) {
+		if (fl->slice >= 0)
+			fill_flush(fl, fl->slice + 1);
+		fill_flush(fl, slice);	/* the empty ones between */
+		fl->slice = slice;
+	}
+	i = idmap_find(&fl->sh->node_ids, node_id);
+	if (i < 0 || count < 0 || weight_ns < 0)
+		return 0;
+	xgrow(&fl->rows, &fl->cap, fl->n + 1, sizeof(*fl->rows));
+	fl->rows[fl->n++] = (struct cached_row){ i + 1, tid, (uint64_t)count, (uint64_t)weight_ns };
+	return 0;
+}
+
+int profile_cache_slices(const struct profile *p, struct store *st, int kind, int64_t lo,
+			 int64_t hi, uint64_t budget_ns)
+{
+	struct fill fl = { .sh = p->shared, .k = cache_kind(kind), .slice = -1 };
+	int64_t s, e;
+	int ret = 0;
+
+	if (fl.k < 0 || p->filter.module || strcmp(p->path, store_path(st)))
+		return 0;	/* reselect would not use them */
+	if (lo < 0)
+		lo = 0;
+	if (hi > CACHE_MAX_SLICE)
+		hi = CACHE_MAX_SLICE;
+	fl.deadline = monotonic_ns() + budget_ns;
+	for (s = lo; !ret && !fl.late && s < hi; s = e) {
+		e = s + 1;
+		if (cache_get(fl.sh, fl.k, s))
+			continue;
+		while (e < hi && !cache_get(fl.sh, fl.k, e))
+			e++;
+		fl.slice = -1;
+		fl.next = s;
+		fl.n = 0;
+		ret = store_each_sample_slices(st, kind, 0, s, e - 1, fill_row, &fl);
+		if (!ret)	/* the run is whole: the last slice and empty ones */
+			fill_flush(&fl, e);
+		else if (fl.slice >= 0)	/* stopped: what came before is whole */
+			fill_flush(&fl, fl.slice);
+	}
+	free(fl.rows);
+	return ret == FILL_STOP ? 0 : ret;
 }
 
 struct profile *profile_ref(struct profile *p)
@@ -1147,10 +1394,8 @@ void profile_free(struct profile *p)
 	free(p->cnodes);
 	free(p->func_rank);
 	free(p->order);
-	if (!__atomic_sub_fetch(p->strings_refs, 1, __ATOMIC_ACQ_REL)) {
+	if (shared_put(p->shared))
 		pool_free(p->strings);
-		free(p->strings_refs);
-	}
 	free(p);
 }
 

@@ -192,7 +192,9 @@ struct profile {
 	int *func_rank;
 	size_t norder;
 	struct strpool *strings;	/* owns every string above */
-	int *strings_refs;	/* profiles sharing strings (profile_reselect()) */
+	/* with the profiles profile_reselect() made from it: the strings'
+	 * owners, the map of node ids, rows kept by profile_cache_slices() */
+	struct profile_shared *shared;
 	int refs;		/* profile_ref(); profile_free() drops one */
 };
 
@@ -212,6 +214,17 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
  */
 int profile_reselect(const struct profile *base, struct store *st,
 		     const struct profile_filter *f, struct profile **out, char **errmsg);
+/*
+ * Keep the samples rows of kind in slices [lo, hi) of st (p's file, unchanged
+ * since p was loaded) in memory, for every profile_reselect() from p or from
+ * a profile reselected from it: a time range inside them then reads no
+ * store (the UI calls this while a range is being selected). Reads until
+ * budget_ns have passed, keeping the slices read whole; at most 256 MB are
+ * kept. Any thread may call this, also while another reselects. Returns 0
+ * or a negative errno (then only the slices read before are kept).
+ */
+int profile_cache_slices(const struct profile *p, struct store *st, int kind, int64_t lo,
+			 int64_t hi, uint64_t budget_ns);
 /* One more owner of p: profile_free() frees p when the last one calls it.
  * Returns p. */
 struct profile *profile_ref(struct profile *p);

@@ -655,6 +655,223 @@ static void test_random_tree(void **state)
 	assert_int_equal(sum, expect);
 }
 
+/*
+ * A random tree whose node ids are shuffled, so that a parent may have a
+ * higher id than its child (what a crafted or merged file can hold), and
+ * one with parents first: function self and total as counted by walking up
+ * every sample's path, one function once per sample.
+ */
+struct rnode {
+	int64_t id, parent;
+	int fn;
+};
+
+static void random_nodes(struct fixture *fx, struct rnode *nodes, size_t n, bool shuffle,
+			 unsigned *seed)
+{
+	struct store *st = fixture_store(fx);
+	size_t i;
+
+	for (i = 0; i < 12; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "g%zu", i);
+		assert_int_equal(store_add_frame(st, 200 + (int64_t)i, 1, name, NULL, NULL, 0,
+						 false, 0), 0);
+	}
+	for (i = 0; i < n; i++) {
+		nodes[i].id = (int64_t)i + 1;
+		nodes[i].fn = rand_r(seed) % 12;
+	}
+	if (shuffle)
+		for (i = n - 1; i > 0; i--) {
+			size_t j = rand_r(seed) % (i + 1);
+			int64_t t = nodes[i].id;
+
+			nodes[i].id = nodes[j].id;
+			nodes[j].id = t;
+		}
+	for (i = 0; i < n; i++) {	/* node i's parent is an earlier node */
+		nodes[i].parent = i < 5 ? 0 : nodes[rand_r(seed) % i].id;
+		assert_int_equal(store_add_node(st, nodes[i].id, nodes[i].parent,
+						200 + nodes[i].fn, 0), 0);
+	}
+}
+
+static const struct rnode *rnode_by_id(const struct rnode *nodes, size_t n, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (nodes[i].id == id)
+			return &nodes[i];
+	return NULL;
+}
+
+/* Samples rows (slice, tid, node, count) and the self and total of each
+ * function they make, counted the slow way. */
+struct rrow {
+	int64_t slice, node;
+	int tid;
+	int64_t count;
+};
+
+static void expect_funcs(const struct rnode *nodes, size_t n, const struct rrow *rows,
+			 size_t nrows, int64_t lo, int64_t hi, int tid, uint64_t self[12],
+			 uint64_t total[12])
+{
+	size_t i;
+
+	memset(self, 0, 12 * sizeof(*self));
+	memset(total, 0, 12 * sizeof(*total));
+	for (i = 0; i < nrows; i++) {
+		const struct rnode *r = rnode_by_id(nodes, n, rows[i].node);
+		bool seen[12] = { false };
+
+		if (rows[i].slice < lo || rows[i].slice >= hi || (tid && rows[i].tid != tid))
+			continue;
+		self[r->fn] += rows[i].count;
+		for (; r; r = r->parent ? rnode_by_id(nodes, n, r->parent) : NULL)
+			if (!seen[r->fn]) {
+				seen[r->fn] = true;
+				total[r->fn] += rows[i].count;
+			}
+	}
+}
+
+static void check_funcs(const struct profile *p, const uint64_t self[12],
+			const uint64_t total[12])
+{
+	uint64_t all = 0;
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		char name[16];
+		int f;
+
+		snprintf(name, sizeof(name), "g%d", i);
+		f = profile_find_func(p, name, NULL);
+		all += self[i];
+		if (f < 0) {
+			assert_int_equal(total[i], 0);
+			continue;
+		}
+		assert_int_equal(p->funcs[f].self.count, self[i]);
+		assert_int_equal(p->funcs[f].total.count, total[i]);
+	}
+	assert_int_equal(p->totals.samples, all);
+}
+
+#define RNODES 400
+#define RROWS 3000
+
+static void random_rows(struct fixture *fx, const struct rnode *nodes, struct rrow *rows,
+			unsigned *seed)
+{
+	struct store *st = fixture_store(fx);
+	size_t i;
+
+	for (i = 0; i < RROWS; i++) {
+		/* slices 0..39, one left empty */
+		rows[i].slice = (int64_t)(i % 40 == 17 ? 18 : i % 40);
+		rows[i].tid = 1 + rand_r(seed) % 3;
+		rows[i].node = nodes[rand_r(seed) % RNODES].id;
+		rows[i].count = 1 + rand_r(seed) % 5;
+		assert_int_equal(store_add_samples(st, rows[i].slice, rows[i].tid, KIND_CPU,
+						   rows[i].node, rows[i].count,
+						   rows[i].count * 10), 0);
+	}
+}
+
+static void test_random_tree_shuffled_ids(void **state)
+{
+	struct env *e = *state;
+	struct rnode *nodes = xcalloc(RNODES, sizeof(*nodes));
+	struct rrow *rows = xcalloc(RROWS, sizeof(*rows));
+	uint64_t self[12], total[12];
+	unsigned seed = 777;
+	int shuffle;
+
+	for (shuffle = 0; shuffle < 2; shuffle++) {
+		if (shuffle) {	/* a second recording */
+			profile_free(e->p);
+			e->p = NULL;
+			free(e->db);
+			e->db = xasprintf("%s/shuffled.db", e->dir);
+			e->fx = fixture_create(e->db);
+		}
+		random_nodes(e->fx, nodes, RNODES, shuffle, &seed);
+		random_rows(e->fx, nodes, rows, &seed);
+		expect_funcs(nodes, RNODES, rows, RROWS, 0, INT64_MAX, 0, self, total);
+		check_funcs(load(e, NULL), self, total);
+	}
+	free(nodes);
+	free(rows);
+}
+
+/*
+ * A time range from rows kept in memory (profile_cache_slices()), from the
+ * store, or from both at once, with and without a thread, counts what a
+ * load of the range from the store counts.
+ */
+static void test_range_from_cache(void **state)
+{
+	static const struct {
+		int64_t cache_lo, cache_hi;
+		uint64_t budget_ns;
+		int64_t lo, hi;
+		int tid;
+	} cases[] = {
+		{ 0, 0, 0, 5, 25, 0 },			/* nothing kept */
+		{ 10, 20, 1000000000, 10, 20, 0 },	/* all kept */
+		{ 10, 20, 1000000000, 5, 25, 0 },	/* kept in the middle */
+		{ 15, 19, 1000000000, 12, 30, 2 },	/* the empty slice 17, a thread */
+		{ 0, 40, 0, 0, 40, 3 },			/* out of time at once */
+		{ 0, 40, 1000000000, 39, 40, 1 },
+	};
+	struct env *e = *state;
+	struct rnode *nodes = xcalloc(RNODES, sizeof(*nodes));
+	struct rrow *rows = xcalloc(RROWS, sizeof(*rows));
+	uint64_t self[12], total[12];
+	unsigned seed = 4242;
+	struct profile *base;
+	struct store *st;
+	char *err = NULL;
+	size_t i;
+
+	random_nodes(e->fx, nodes, RNODES, false, &seed);
+	random_rows(e->fx, nodes, rows, &seed);
+	base = load(e, NULL);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct profile_filter f = PROFILE_FILTER_INIT;
+		struct profile *p, *fresh;
+
+		/* each case on a base of its own: nothing kept from the one before */
+		if (store_open(e->db, &st, &err))
+			fail_msg("store_open: %s", err);
+		assert_int_equal(profile_reselect(e->p, st, &f, &base, &err), 0);
+		if (cases[i].cache_hi)
+			assert_int_equal(profile_cache_slices(base, st, KIND_CPU, cases[i].cache_lo,
+							      cases[i].cache_hi,
+							      cases[i].budget_ns), 0);
+		f.slice_lo = cases[i].lo;
+		f.slice_hi = cases[i].hi;
+		f.tid = cases[i].tid;
+		assert_int_equal(profile_reselect(base, st, &f, &p, &err), 0);
+		assert_int_equal(profile_load(st, &f, &fresh, &err), 0);
+		expect_funcs(nodes, RNODES, rows, RROWS, cases[i].lo, cases[i].hi, cases[i].tid,
+			     self, total);
+		check_funcs(p, self, total);
+		check_funcs(fresh, self, total);
+		profile_free(p);
+		profile_free(fresh);
+		profile_free(base);
+		store_free(st);
+	}
+	free(nodes);
+	free(rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +893,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sparse_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_random_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_random_tree_shuffled_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_from_cache, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
