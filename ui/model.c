@@ -136,6 +136,18 @@ int model_load(struct ui_model *m, const struct ui_filter *f, char **errmsg)
 	return 0;
 }
 
+void model_cache_range(struct ui_model *m, struct store *st, const struct ui_filter *f,
+		       uint64_t budget_ns)
+{
+	struct profile_filter pf;
+
+	if (!m->p || m->reopen_quick)	/* live: a growing file, no reselect */
+		return;
+	selection_of(m, f, &pf);
+	if (profile_filter_has_range(&pf) && pf.slice_hi > pf.slice_lo)
+		profile_cache_slices(m->p, st, pf.kind, pf.slice_lo, pf.slice_hi, budget_ns);
+}
+
 /* ---- loads on a thread ---- */
 
 struct model_job {

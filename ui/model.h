@@ -64,6 +64,14 @@ bool model_same_selection(const struct ui_filter *a, const struct ui_filter *b);
 /* Take f without loading: f must select what m->p holds (see above). */
 void model_set_filter(struct ui_model *m, const struct ui_filter *f);
 
+/*
+ * Read ahead for a time range f the user is choosing (st: the model's
+ * file): its samples rows are kept in memory, as many as budget_ns allows,
+ * so that the load when it is applied reads no store. A failure only
+ * leaves that load to read them.
+ */
+void model_cache_range(struct ui_model *m, struct store *st, const struct ui_filter *f,
+		       uint64_t budget_ns);
 /* The profile selection for f (kind, thread, time range). */
 void model_profile_filter(const struct ui_filter *f, struct profile_filter *pf);
 /* f's time range as pf's slices, slices of slice_ns: every slice the

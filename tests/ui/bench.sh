@@ -8,7 +8,8 @@
 # first screen drawn, the load included), the first visit of each view, and
 # each kind of key (moves, sort, search, help, kernel frames, expanding the
 # call tree, the inverted tree, flame zoom, a thread filter, a time range,
-# and the views visited after a filter). An item is the last key of its
+# and the views visited after a filter; the keys that extend a time range
+# read its rows ahead, and are timed too). An item is the last key of its
 # segment in one of the scripts below; the keys before it only lead there.
 # A key's time runs until the screen has settled, background loads included.
 # Printed per item: the median over RUNS runs of CPU and wall time, against
@@ -45,7 +46,7 @@ tree: first visit=2|tree: expand one=<Enter>|tree: expand all=E|tree: cursor mov
 flame: first visit=3|flame: move=l|flame: zoom in=<Enter>|flame: zoom out=<Esc>|flame: icicle=o|flame: inverted=i
 waits: first visit=4|waits: cursor move=j
 threads: first visit=5|thread filter=j<Enter>|hotspots after a thread filter=1|tree after a thread filter=2|flame after a thread filter=3|thread filter cleared=<Esc>
-timeline: first visit=6|time range=<Space>llllllllllllllllllll<Enter>|hotspots after a time range=1|waits after a time range=4|threads after a time range=5|time range cleared=<Esc>
+timeline: first visit=6|time range: start=<Space>|time range: extend=llllllllllllllllllll|time range=<Enter>|hotspots after a time range=1|waits after a time range=4|threads after a time range=5|time range cleared=<Esc>
 source: first visit=7
 EOF
 
