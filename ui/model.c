@@ -57,7 +57,7 @@ static void selection_of(const struct ui_model *m, const struct ui_filter *f,
 	if (m->p)	/* the recording's own slice length */
 		model_range_slices(f, profile_meta_int(m->p, "slice_ns", (int64_t)STORE_SLICE_NS), pf);
 	/* the views walk their own lazy tree (mtree); the profile's call tree
-	 * was a third of the load: built when asked for (model_call_tree()) */
+	 * was a third of the load */
 	pf->no_call_tree = true;
 }
 
@@ -297,11 +297,6 @@ bool model_func_is_kernel(const struct profile *p, int func)
 const int *model_name_rank(struct ui_model *m)
 {
 	return m->p->func_rank;
-}
-
-void model_call_tree(struct ui_model *m)
-{
-	profile_call_tree(m->p);
 }
 
 /* Self per function with kernel leaves given to their nearest user caller. */

@@ -80,9 +80,6 @@ void model_range_slices(const struct ui_filter *f, int64_t slice_ns, struct prof
 
 /* Per function its place in name order (profile func_rank). */
 const int *model_name_rank(struct ui_model *m);
-/* m->p is loaded without its call tree (p->cnodes, node cnode): build it
- * before reading those. */
-void model_call_tree(struct ui_model *m);
 
 bool model_frame_is_kernel(const struct profile *p, int frame);
 bool model_func_is_kernel(const struct profile *p, int func);

@@ -654,31 +654,25 @@ static int tree_export(void *view, struct ui *ui UNUSED, FILE *f, char **errmsg 
 	return 0;
 }
 
-/* The path of the function's heaviest call tree node, as a path key. */
+/* The tree node of the function's heaviest call path. */
 static int hottest_path(struct tree *tr, struct ui *ui, int func)
 {
 	const struct profile *p = ui_profile(ui);
 	struct strbuf sb = STRBUF_INIT;
-	int best = -1, path[4096], depth = 0, i, n;
-	size_t c;
+	int path[4096], depth = 0, i, n = profile_hottest_node(p, func);
 
-	model_call_tree(ui->model);	/* the model loads without it */
-	for (c = 1; c < p->ncnodes; c++)
-		if (p->cnodes[c].func == func &&
-		    (best < 0 || p->cnodes[c].total.count > p->cnodes[best].total.count))
-			best = (int)c;
-	if (best < 0)
+	if (n < 0)
 		return -1;
-	for (n = best; n > 0 && depth < (int)ARRAY_SIZE(path); n = p->cnodes[n].parent)
+	for (; n > 0 && depth < (int)ARRAY_SIZE(path); n = p->nodes[n].parent)
 		path[depth++] = n;
 	for (i = depth - 1; i >= 0; i--) {
-		const struct profile_cnode *cn = &p->cnodes[path[i]];
+		const struct profile_frame *f = &p->frames[p->nodes[path[i]].frame];
 
-		if (ui->filter.hide_kernel && model_func_is_kernel(p, cn->func))
+		if (ui->filter.hide_kernel && model_func_is_kernel(p, f->func))
 			continue;
 		strbuf_add(&sb, "\x1e", 1);
-		model_func_key(p, cn->func, &sb);
-		if (cn->is_inline)
+		model_func_key(p, f->func, &sb);
+		if (f->is_inline)
 			strbuf_add(&sb, "\x1fi", 2);
 	}
 	n = mtree_find(&tr->t, sb.buf ? sb.buf : "", NULL);

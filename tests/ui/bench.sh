@@ -41,8 +41,8 @@ fi
 # One script per line: segments "label=keys" separated by '|'; the label
 # times the last key of its keys. Each view's first visit starts a script.
 cat >"$W/scripts" <<'EOF'
-hotspots: sort=s|hotspots: cursor move=j|hotspots: page down=<PgDn>|kernel frames toggle=K|search=/zz<Enter>|search next=n|help=?|help closed=q
-tree: first visit=2|tree: expand one=<Enter>|tree: expand all=E|tree: cursor move=j|tree: inverted=i|tree: top-down again=i
+hotspots: sort=s|hotspots: cursor move=j|hotspots: page down=<PgDn>|kernel frames toggle=K|search=/zz<Enter>|search next=n|help=?|help closed=q|hotspots: Enter opens the tree=<Enter>
+tree: first visit=2|tree: expand one=<Enter>|tree: expand all=E|tree: cursor move=j|tree: inverted=i|tree: top-down again=i|tree: callers and callees=x|tree: follow one=j<Enter>
 flame: first visit=3|flame: move=l|flame: zoom in=<Enter>|flame: zoom out=<Esc>|flame: icicle=o|flame: inverted=i
 waits: first visit=4|waits: cursor move=j
 threads: first visit=5|thread filter=j<Enter>|hotspots after a thread filter=1|tree after a thread filter=2|flame after a thread filter=3|thread filter cleared=<Esc>

@@ -742,7 +742,7 @@ static void expect_funcs(const struct rnode *nodes, size_t n, const struct rrow 
 static void check_funcs(const struct profile *p, const uint64_t self[12],
 			const uint64_t total[12])
 {
-	uint64_t all = 0;
+	uint64_t all = 0, frames_self = 0, top = 0;
 	int i;
 
 	for (i = 0; i < 12; i++) {
@@ -760,6 +760,14 @@ static void check_funcs(const struct profile *p, const uint64_t self[12],
 		assert_int_equal(p->funcs[f].total.count, total[i]);
 	}
 	assert_int_equal(p->totals.samples, all);
+	/* nothing left over in arrays a freed profile passed on */
+	for (i = 0; i < (int)p->nframes; i++)
+		frames_self += p->frames[i].self.count;
+	assert_int_equal(frames_self, all);
+	for (i = 1; i < (int)p->nnodes; i++)
+		if (p->nodes[i].parent == 0)
+			top += p->nodes[i].total.count;
+	assert_int_equal(top, all);
 }
 
 #define RNODES 400
@@ -780,6 +788,38 @@ static void random_rows(struct fixture *fx, const struct rnode *nodes, struct rr
 		assert_int_equal(store_add_samples(st, rows[i].slice, rows[i].tid, KIND_CPU,
 						   rows[i].node, rows[i].count,
 						   rows[i].count * 10), 0);
+	}
+}
+
+/* The hottest path of each function, found without the call tree, is the
+ * call tree's heaviest node of that function. */
+static void check_hottest(const struct profile *p)
+{
+	size_t c;
+	int f;
+
+	assert_true(p->ncnodes > 1);
+	for (f = 0; f < (int)p->nfuncs; f++) {
+		int best = -1, n = profile_hottest_node(p, f);
+
+		for (c = 1; c < p->ncnodes; c++)
+			if (p->cnodes[c].func == f &&
+			    (best < 0 || p->cnodes[c].total.count > p->cnodes[best].total.count))
+				best = (int)c;
+		if (best < 0) {
+			assert_int_equal(n, -1);
+			continue;
+		}
+		assert_true(n > 0);
+		/* the same functions up to the root */
+		for (; best > 0 && n > 0; best = p->cnodes[best].parent, n = p->nodes[n].parent) {
+			const struct profile_frame *fr = &p->frames[p->nodes[n].frame];
+
+			assert_int_equal(fr->func, p->cnodes[best].func);
+			assert_int_equal(fr->is_inline, p->cnodes[best].is_inline);
+		}
+		assert_int_equal(best, 0);
+		assert_int_equal(n, 0);
 	}
 }
 
@@ -804,6 +844,7 @@ static void test_random_tree_shuffled_ids(void **state)
 		random_rows(e->fx, nodes, rows, &seed);
 		expect_funcs(nodes, RNODES, rows, RROWS, 0, INT64_MAX, 0, self, total);
 		check_funcs(load(e, NULL), self, total);
+		check_hottest(e->p);
 	}
 	free(nodes);
 	free(rows);
