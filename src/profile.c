@@ -151,7 +151,7 @@ struct cached_slice {
 #define CACHE_MAX_SLICE ((int64_t)1 << 22)	/* 4.9 days of 100 ms slices */
 #define CACHE_MAX_BYTES ((size_t)256 << 20)
 
-/* Per node flags (mark_nodes()) */
+/* Per node flags (walk_tree()) */
 enum { NODE_REACHED = 1, NODE_OUTER = 2 };
 
 struct profile_shared {
@@ -405,7 +405,7 @@ static int load_frame(void *arg, int64_t id, int64_t module_id, const char *func
 	return 0;
 }
 
-/* The stored depth is not trusted: preorder() recomputes it from the tree. */
+/* The stored depth is not trusted: walk_tree() recomputes it from the tree. */
 static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 		     int depth UNUSED)
 {
@@ -516,35 +516,6 @@ static void link_nodes(struct loader *l)
 		p->nodes[i].next_sibling = parent->first_child;
 		parent->first_child = (int)i;
 	}
-}
-
-/* Nodes reachable from the root, parents before children (root excluded). */
-static int *preorder(struct profile *p, size_t *n_out)
-{
-	int *order = xmalloc(p->nnodes * sizeof(*order));
-	size_t n = 0;
-	int i = p->nodes[0].first_child;
-
-	while (i >= 0) {
-		struct profile_node *node = &p->nodes[i];
-
-		order[n++] = i;
-		/* one of them comes next: a pointer chase, fetch both */
-		if (node->first_child >= 0)
-			__builtin_prefetch(&p->nodes[node->first_child]);
-		if (node->next_sibling >= 0)
-			__builtin_prefetch(&p->nodes[node->next_sibling]);
-		node->depth = p->nodes[node->parent].depth + 1;
-		if (node->first_child >= 0) {
-			i = node->first_child;
-			continue;
-		}
-		while (i > 0 && p->nodes[i].next_sibling < 0)
-			i = p->nodes[i].parent;
-		i = i > 0 ? p->nodes[i].next_sibling : -1;
-	}
-	*n_out = n;
-	return order;
 }
 
 static bool module_matches(const struct profile_module *m, const char *want, bool exact)
@@ -743,46 +714,60 @@ static void walk_release(struct walk *w)
 }
 
 /*
- * What does not change with the selection, found by one pre-order walk
- * when the nodes are loaded: which nodes the root reaches, which are the
+ * The pre-order walk at load: order[] (the nodes the root reaches, parents
+ * before children, root excluded), each node's depth, and what does not
+ * change with the selection: which nodes the root reaches, which are the
  * outermost of their function on their path (a function's total is the sum
  * of those: once per sample however often it recurses), and whether the
  * nodes array has parents first. The on-path counter: raised when a node of
  * the function is entered, lowered when it is left.
  */
-static void mark_nodes(struct profile *p)
+static void walk_tree(struct profile *p)
 {
 	struct profile_shared *sh = p->shared;
 	int *onpath = xcalloc(p->nfuncs ? p->nfuncs : 1, sizeof(*onpath));
+	int i = p->nodes[0].first_child;
 	struct walk w;
-	size_t i;
 
+	p->order = sh->order = xmalloc(p->nnodes * sizeof(*p->order));
+	p->norder = 0;
 	sh->flags = xcalloc(p->nnodes ? p->nnodes : 1, sizeof(*sh->flags));
 	sh->ordered = true;
 	walk_init(&w, p);
-	for (i = 0; i < p->norder; i++) {
-		int at = p->order[i];
-		const struct profile_node *node = &p->nodes[at];
+	while (i >= 0) {
+		struct profile_node *node = &p->nodes[i];
 		int f = p->frames[node->frame].func;
 
-		if (i + PREFETCH < p->norder)
-			__builtin_prefetch(&p->nodes[p->order[i + PREFETCH]]);
+		p->order[p->norder++] = i;
+		/* one of them comes next: a pointer chase, fetch both */
+		if (node->first_child >= 0)
+			__builtin_prefetch(&p->nodes[node->first_child]);
+		if (node->next_sibling >= 0)
+			__builtin_prefetch(&p->nodes[node->next_sibling]);
+		node->depth = p->nodes[node->parent].depth + 1;
 		/* w.node holds depths here: the path's nodes are not read again */
 		while (w.len && w.node[w.len - 1] >= node->depth) {
 			w.len--;
 			onpath[w.state[w.len]]--;
 		}
-		sh->flags[at] = NODE_REACHED | (onpath[f]++ == 0 ? NODE_OUTER : 0);
+		sh->flags[i] = NODE_REACHED | (onpath[f]++ == 0 ? NODE_OUTER : 0);
 		w.node[w.len] = node->depth;
 		w.state[w.len++] = f;
-		if (node->parent >= at)
+		if (node->parent >= i)
 			sh->ordered = false;
+		if (node->first_child >= 0) {
+			i = node->first_child;
+			continue;
+		}
+		while (i > 0 && p->nodes[i].next_sibling < 0)
+			i = p->nodes[i].parent;
+		i = i > 0 ? p->nodes[i].next_sibling : -1;
 	}
 	walk_release(&w);
 	free(onpath);
 }
 
-/* Function totals (once per sample: mark_nodes()), and each function's
+/* Function totals (once per sample: walk_tree()), and each function's
  * hottest frame. Any order of nodes does. */
 static void sum_funcs(struct profile *p)
 {
@@ -1207,8 +1192,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 				    sanitized(store_path(st)), store_last_error(st));
 		profile_free(p);
 	} else {
-		p->order = p->shared->order = preorder(p, &p->norder);
-		mark_nodes(p);
+		walk_tree(p);
 		select_modules(p, st);
 		rank_funcs(p);
 		p->shared->func_rank = p->func_rank;
