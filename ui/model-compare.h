@@ -23,6 +23,8 @@
 #include "view.h"
 
 struct mcompare_job;
+struct mctree;
+struct mcflame;
 
 struct mcompare {
 	struct diff *d;			/* owns what result points into */
@@ -32,6 +34,11 @@ struct mcompare {
 	struct ui_filter filter;	/* what result was computed for */
 	struct ui_filter job_filter;	/* what the running job computes */
 	unsigned gen;			/* bumped when a result (or error) is taken */
+	/* the call tree and flame graph of result, built by the job too (50,000
+	 * paths make 400,000 nodes: 1 s, too long for a key); NULL once a
+	 * view took them (mcompare_tree_into(), mcompare_flame_into()) */
+	struct mctree *tree;
+	struct mcflame *flame;
 };
 
 /*
@@ -70,8 +77,7 @@ bool mcompare_busy(const struct mcompare *m);
  * cursor are kept by path across recomputations (mctree_build()).
  */
 struct mctree_node {
-	const char *name;	/* this frame (points into the node's path) */
-	char *path;		/* folded path from the root, root excluded */
+	char *name;		/* this frame (mctree_path(): the whole path) */
 	int parent, depth;	/* node 0 is the root: parent -1, depth 0 */
 	int *kids;
 	size_t nkids, cap;
@@ -100,6 +106,18 @@ void mctree_release(struct mctree *t);
 /* Rebuild from r (NULL: empty) keeping what was open and the cursor; the
  * first time, the path of diff's first row is opened. */
 void mctree_build(struct mctree *t, const struct diff_result *r);
+/* The same in two steps: the nodes of r into an empty tree (any thread),
+ * then into t (fresh is left empty). */
+void mctree_make(struct mctree *fresh, const struct diff_result *r);
+void mctree_adopt(struct mctree *t, struct mctree *fresh, const struct diff_result *r);
+/* m's tree into t: the one the job built, or built here. */
+void mcompare_tree_into(struct mcompare *m, struct mctree *t);
+/* The hashmap key of the child called name[0..len) of node parent, into
+ * sb: trees of paths find nodes by it (the call tree and flame graph of
+ * the comparison). */
+void mcompare_kid_key(struct strbuf *sb, int parent, const char *name, size_t len);
+/* Append node's folded path from the root (root excluded) to sb. */
+void mctree_path(const struct mctree *t, int node, struct strbuf *sb);
 /* The shown rows again after nodes were opened or closed. */
 void mctree_refresh(struct mctree *t);
 /* The node under the cursor, or -1. */
@@ -113,6 +131,29 @@ void mctree_expand_all(struct mctree *t, int node, bool on);
 const struct diff_row *mctree_row(const struct mctree *t, const struct diff_result *r, int node);
 /* The change of node's sums in percent of before (NAN when before is 0). */
 double mctree_change(const struct mctree *t, int node);
+
+/*
+ * The comparison's flame graph: diff's call paths merged by prefix, node 0
+ * the root ("all"), each node's children in name order, its before and
+ * after the sums of the paths below.
+ */
+struct mcflame_node {
+	char *name;
+	int parent, first_child, next_sibling, depth;
+	double before, after;
+	int x, w;		/* laid out columns (the view's); w 0: too narrow */
+};
+
+struct mcflame {
+	struct mcflame_node *nodes;
+	size_t n, cap;
+	int maxdepth;
+};
+
+void mcflame_make(struct mcflame *f, const struct diff_result *r);
+void mcflame_release(struct mcflame *f);
+/* m's flame graph into f (released first): the job's, or built here. */
+void mcompare_flame_into(struct mcompare *m, struct mcflame *f);
 
 /* The glyph (UI_GLYPH_UP slower, DOWN faster) or ASCII mark of a verdict,
  * and the role its row is drawn in. */

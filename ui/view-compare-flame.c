@@ -20,22 +20,13 @@
 
 #define CHANGE_PCT 5.0		/* smaller changes are drawn plain */
 
-struct fnode {
-	char *name;
-	int parent, first_child, next_sibling, depth;
-	double before, after;
-	int x, w;		/* laid out columns; w 0: too narrow to draw */
-};
-
 struct cfview {
 	struct mcompare *m;	/* shared with the Compare view */
 	struct ui *ui;
-	struct fnode *nodes;	/* nodes[0] is the root ("all") */
-	size_t n, cap;
-	unsigned gen;		/* of the result the nodes were built from */
+	struct mcflame f;	/* built from the result by its job */
+	unsigned gen;		/* of the result f was built from */
 	int width;		/* laid out for */
 	int cursor;
-	int maxdepth;
 };
 
 static void *cf_create(struct ui *ui)
@@ -47,21 +38,11 @@ static void *cf_create(struct ui *ui)
 	return v;
 }
 
-static void free_nodes(struct cfview *v)
-{
-	size_t i;
-
-	for (i = 0; i < v->n; i++)
-		free(v->nodes[i].name);
-	v->n = 0;
-}
-
 static void cf_destroy(void *view)
 {
 	struct cfview *v = view;
 
-	free_nodes(v);
-	free(v->nodes);
+	mcflame_release(&v->f);
 	mcompare_put(v->m, v->ui);
 	free(v);
 }
@@ -73,102 +54,35 @@ static void cf_reload(void *view, struct ui *ui)
 	mcompare_want(v->m, ui, &ui->filter);
 }
 
-static int add_node(struct cfview *v, int parent, const char *name, size_t len)
-{
-	struct fnode *nd;
-	int c;
-
-	for (c = v->nodes[parent].first_child; c >= 0; c = v->nodes[c].next_sibling)
-		if (strlen(v->nodes[c].name) == len && !strncmp(v->nodes[c].name, name, len))
-			return c;
-	xgrow(&v->nodes, &v->cap, v->n + 1, sizeof(*v->nodes));
-	nd = &v->nodes[v->n];
-	memset(nd, 0, sizeof(*nd));
-	nd->name = xstrndup(name, len);
-	nd->parent = parent;
-	nd->depth = v->nodes[parent].depth + 1;
-	nd->first_child = -1;
-	/* children in name order */
-	if (v->nodes[parent].first_child < 0 ||
-	    strcmp(v->nodes[v->nodes[parent].first_child].name, nd->name) > 0) {
-		nd->next_sibling = v->nodes[parent].first_child;
-		v->nodes[parent].first_child = (int)v->n;
-	} else {
-		for (c = v->nodes[parent].first_child;
-		     v->nodes[c].next_sibling >= 0 &&
-		     strcmp(v->nodes[v->nodes[c].next_sibling].name, nd->name) < 0;
-		     c = v->nodes[c].next_sibling)
-			;
-		nd->next_sibling = v->nodes[c].next_sibling;
-		v->nodes[c].next_sibling = (int)v->n;
-	}
-	if (nd->depth > v->maxdepth)
-		v->maxdepth = nd->depth;
-	return (int)v->n++;
-}
-
-static void build(struct cfview *v)
-{
-	const struct diff_result *r = v->m->result;
-	size_t i;
-
-	free_nodes(v);
-	v->gen = v->m->gen;
-	v->maxdepth = 0;
-	v->cursor = 0;
-	v->width = 0;
-	xgrow(&v->nodes, &v->cap, 1, sizeof(*v->nodes));
-	memset(&v->nodes[0], 0, sizeof(v->nodes[0]));
-	v->nodes[0].name = xstrdup("all");
-	v->nodes[0].parent = v->nodes[0].first_child = v->nodes[0].next_sibling = -1;
-	v->n = 1;
-	for (i = 0; r && i < r->nstacks; i++) {
-		const char *p = r->stacks[i].name, *semi;
-		int node = 0;
-
-		v->nodes[0].before += r->stacks[i].before;
-		v->nodes[0].after += r->stacks[i].after;
-		while (*p) {
-			semi = strchr(p, ';');
-			node = add_node(v, node, p, semi ? (size_t)(semi - p) : strlen(p));
-			v->nodes[node].before += r->stacks[i].before;
-			v->nodes[node].after += r->stacks[i].after;
-			if (!semi)
-				break;
-			p = semi + 1;
-		}
-	}
-}
-
-static double weight(const struct fnode *nd)
+static double weight(const struct mcflame_node *nd)
 {
 	return nd->before > nd->after ? nd->before : nd->after;
 }
 
 static void layout(struct cfview *v, int node, int x, int w)
 {
-	double all = weight(&v->nodes[node]), used = 0;
+	double all = weight(&v->f.nodes[node]), used = 0;
 	int c;
 
-	v->nodes[node].x = x;
-	v->nodes[node].w = w;
-	for (c = v->nodes[node].first_child; c >= 0; c = v->nodes[c].next_sibling) {
+	v->f.nodes[node].x = x;
+	v->f.nodes[node].w = w;
+	for (c = v->f.nodes[node].first_child; c >= 0; c = v->f.nodes[c].next_sibling) {
 		int cx = x + (int)(all > 0 ? used / all * w : 0);
 		int cw;
 
-		used += weight(&v->nodes[c]);
+		used += weight(&v->f.nodes[c]);
 		cw = x + (int)(all > 0 ? used / all * w : 0) - cx;
 		layout(v, c, cx, w > 0 ? cw : 0);
 	}
 }
 
-static double change_pct(const struct fnode *nd)
+static double change_pct(const struct mcflame_node *nd)
 {
 	return nd->before > 0 ? 100.0 * (nd->after - nd->before) / nd->before :
 	       nd->after > 0 ? INFINITY : 0;
 }
 
-static enum ui_role node_role(const struct fnode *nd)
+static enum ui_role node_role(const struct mcflame_node *nd)
 {
 	double c = change_pct(nd);
 
@@ -182,8 +96,12 @@ static enum ui_role node_role(const struct fnode *nd)
 static void ensure(struct cfview *v, struct ui *ui, int width)
 {
 	mcompare_poll(v->m, ui);
-	if (v->gen != v->m->gen || !v->n)
-		build(v);
+	if (v->gen != v->m->gen || !v->f.n) {
+		mcompare_flame_into(v->m, &v->f);
+		v->gen = v->m->gen;
+		v->cursor = 0;
+		v->width = 0;
+	}
 	if (v->width != width) {
 		layout(v, 0, 0, width);
 		v->width = width;
@@ -206,8 +124,8 @@ static void cf_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 		canvas_text(c, r->x + 2, r->y + 2, r->w - 2, UI_ROLE_WARN, v->m->error);
 		return;
 	}
-	for (i = 0; i < v->n; i++) {
-		const struct fnode *nd = &v->nodes[i];
+	for (i = 0; i < v->f.n; i++) {
+		const struct mcflame_node *nd = &v->f.nodes[i];
 		int y = r->y + 1 + nd->depth;
 		enum ui_role role = (int)i == v->cursor ? UI_ROLE_CURSOR :
 				    i ? node_role(nd) : UI_ROLE_FLAME_ROOT;
@@ -226,12 +144,12 @@ static void cf_draw(void *view, struct ui *ui, struct canvas *c, const struct ui
 static void cf_status(void *view, struct ui *ui UNUSED, struct strbuf *sb)
 {
 	struct cfview *v = view;
-	const struct fnode *nd;
+	const struct mcflame_node *nd;
 	double ch;
 
-	if (!v->n)
+	if (!v->f.n)
 		return;
-	nd = &v->nodes[v->cursor];
+	nd = &v->f.nodes[v->cursor];
 	ch = change_pct(nd);
 	strbuf_addf(sb, "%s  before %.4f  after %.4f  ", nd->name, nd->before, nd->after);
 	if (isinf(ch))
@@ -246,8 +164,8 @@ static int at(struct cfview *v, int depth, int x, int dir)
 	int best = -1, bestd = 1 << 30;
 	size_t i;
 
-	for (i = 0; i < v->n; i++) {
-		const struct fnode *nd = &v->nodes[i];
+	for (i = 0; i < v->f.n; i++) {
+		const struct mcflame_node *nd = &v->f.nodes[i];
 		int d;
 
 		if (nd->depth != depth || nd->w < 1)
@@ -268,13 +186,13 @@ static int at(struct cfview *v, int depth, int x, int dir)
 static int cf_key(void *view, struct ui *ui, int key)
 {
 	struct cfview *v = view;
-	const struct fnode *nd;
+	const struct mcflame_node *nd;
 	int to = -1;
 
 	ensure(v, ui, ui->body.w > 0 ? ui->body.w : 80);
-	if (!v->n)
+	if (!v->f.n)
 		return UI_UNHANDLED;
-	nd = &v->nodes[v->cursor];
+	nd = &v->f.nodes[v->cursor];
 	switch (key) {
 	case UI_KEY_LEFT:
 	case 'h':
@@ -286,8 +204,8 @@ static int cf_key(void *view, struct ui *ui, int key)
 		break;
 	case UI_KEY_DOWN:
 	case 'j':
-		for (to = nd->first_child; to >= 0 && v->nodes[to].w < 1;
-		     to = v->nodes[to].next_sibling)
+		for (to = nd->first_child; to >= 0 && v->f.nodes[to].w < 1;
+		     to = v->f.nodes[to].next_sibling)
 			;
 		break;
 	case UI_KEY_UP:

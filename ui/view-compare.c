@@ -446,7 +446,7 @@ static void ct_poll(struct ctview *v, struct ui *ui)
 	if (v->gen == v->m->gen)
 		return;
 	v->gen = v->m->gen;
-	mctree_build(&v->t, v->m->result);
+	mcompare_tree_into(v->m, &v->t);
 }
 
 /* The numbers of node: its own diff row's, or its sums with the number of
@@ -529,7 +529,7 @@ static void ct_status(void *view, struct ui *ui UNUSED, struct strbuf *sb)
 	if (node <= 0 || !res)
 		return;
 	n = &v->t.nodes[node];
-	strbuf_adds(sb, n->path);
+	mctree_path(&v->t, node, sb);
 	d = mctree_row(&v->t, res, node);
 	if (d) {
 		row_status(d, false, sb);

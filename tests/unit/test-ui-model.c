@@ -531,6 +531,15 @@ static void test_open_keys(void **state)
 
 /* The comparison's call tree: diff's call paths merged by prefix, children
  * in diff's order, sums below, expansion and cursor kept by path. */
+static void assert_path(const struct mctree *t, int node, const char *want)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	mctree_path(t, node, &sb);
+	assert_string_equal(sb.buf, want);
+	strbuf_release(&sb);
+}
+
 static void test_compare_tree(void **state UNUSED)
 {
 	struct diff_row rows[4];
@@ -558,7 +567,7 @@ static void test_compare_tree(void **state UNUSED)
 	/* opened down to diff's first path, the cursor on it */
 	node = mctree_cursor(&t);
 	assert_true(node > 0);
-	assert_string_equal(t.nodes[node].path, "_start;main;work;hash");
+	assert_path(&t, node, "_start;main;work;hash");
 	assert_ptr_equal(mctree_row(&t, &r, node), &rows[0]);
 	/* rows: _start, main, work, hash, work's (self), idle, start_thread
 	 * (closed) */
@@ -598,7 +607,7 @@ static void test_compare_tree(void **state UNUSED)
 	assert_string_equal(t.nodes[t.rows[0]].name, "start_thread");
 	assert_true(t.nodes[t.rows[0]].expanded);
 	node = mctree_cursor(&t);
-	assert_string_equal(t.nodes[node].path, "start_thread;a_loop");
+	assert_path(&t, node, "start_thread;a_loop");
 	assert_int_equal(t.nrows, 3);	/* start_thread, a_loop, _start (closed) */
 	for (i = 0; i < t.nrows; i++)
 		assert_true(t.rows[i] > 0);
