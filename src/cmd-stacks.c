@@ -21,8 +21,10 @@
  *
  * "Blocked for" approximation: /proc/PID/task/TID/sched se.exec_start is
  * the scheduler clock (ms) when the thread last stopped running; "now" on
- * that clock is hotstack's own se.exec_start right after sched_yield()
- * (CLOCK_MONOTONIC drifts from it by milliseconds here). A ptrace stop of a
+ * that clock is hotstack's own se.exec_start right after sched_yield() on
+ * the same CPU (struct sched_clock: each CPU's clock leaves out its own
+ * interrupt and stolen time, so CPUs' clocks run apart: 1.04 s between the
+ * 2 CPUs here after 9 hours up; CLOCK_MONOTONIC 38 s). A ptrace stop of a
  * sleeping thread (--stop-all, or an earlier debugger) wakes it for a
  * moment and restarts this count.
  *
@@ -296,7 +298,57 @@ static double sched_now_ms(uint64_t *mono)
 	return ms;
 }
 
-static void read_tinfo(pid_t pid, pid_t tid, struct tinfo *ti, double now_ms, uint64_t now_mono)
+/*
+ * "Now" on the scheduler clock of each CPU, read on that CPU: hotstack
+ * moves there for a moment (its affinity), yields and reads its own
+ * exec_start, once per CPU and snapshot; clock_end() moves it back.
+ */
+struct sched_clock {
+	double ms[CPU_SETSIZE];		/* < 0: not read yet */
+	uint64_t mono[CPU_SETSIZE];	/* CLOCK_MONOTONIC when it was */
+	cpu_set_t saved;
+	bool moved;
+};
+
+static void clock_init(struct sched_clock *sc)
+{
+	int i;
+
+	memset(sc, 0, sizeof(*sc));
+	for (i = 0; i < CPU_SETSIZE; i++)
+		sc->ms[i] = -1;
+}
+
+/* Now (ms) on cpu's clock, and *mono when it was read; < 0 if unknown. */
+static double clock_now(struct sched_clock *sc, int cpu, uint64_t *mono)
+{
+	cpu_set_t one;
+
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return -1;
+	if (sc->ms[cpu] < 0) {
+		if (!sc->moved && sched_getaffinity(0, sizeof(sc->saved), &sc->saved))
+			return -1;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		/* not allowed there (a cpuset): no figure rather than a wrong one */
+		if (sched_setaffinity(0, sizeof(one), &one))
+			return -1;
+		sc->moved = true;
+		sc->ms[cpu] = sched_now_ms(&sc->mono[cpu]);
+	}
+	*mono = sc->mono[cpu];
+	return sc->ms[cpu];
+}
+
+static void clock_end(struct sched_clock *sc)
+{
+	if (sc->moved)
+		sched_setaffinity(0, sizeof(sc->saved), &sc->saved);
+	sc->moved = false;
+}
+
+static void read_tinfo(pid_t pid, pid_t tid, struct tinfo *ti, struct sched_clock *clk)
 {
 	struct proc_syscall sc;
 	char *text;
@@ -318,13 +370,14 @@ static void read_tinfo(pid_t pid, pid_t tid, struct tinfo *ti, double now_ms, ui
 			snprintf(ti->wchan, sizeof(ti->wchan), "%s", text);
 		free(text);
 	}
-	if (now_ms >= 0 && ti->state != 'R') {
-		double start;
+	if (clk && ti->state != 'R') {
+		uint64_t now_mono = 0;
+		double start, now_ms = clock_now(clk, procfs_last_cpu(pid, tid), &now_mono);
 
 		text = task_file(pid, tid, "sched");
 		start = exec_start_ms(text);
 		free(text);
-		if (start >= 0) {
+		if (start >= 0 && now_ms >= 0) {
 			double now = now_ms + (double)(monotonic_ns() - now_mono) / 1e6;
 
 			ti->blocked_ns = now > start ? (int64_t)((now - start) * 1e6) : 0;
@@ -341,8 +394,7 @@ static struct tinfo *tinfo_get(struct stacks *sx, pid_t tid)
 	return NULL;
 }
 
-static struct tinfo *tinfo_add(struct stacks *sx, pid_t pid, pid_t tid, double now_ms,
-			       uint64_t now_mono)
+static struct tinfo *tinfo_add(struct stacks *sx, pid_t pid, pid_t tid, struct sched_clock *sc)
 {
 	struct tinfo *ti = tinfo_get(sx, tid);
 
@@ -351,20 +403,22 @@ static struct tinfo *tinfo_add(struct stacks *sx, pid_t pid, pid_t tid, double n
 		hashmap_put(&sx->info_index, &tid, sizeof(tid), sx->ninfo);
 		ti = &sx->info[sx->ninfo++];
 	}
-	read_tinfo(pid, tid, ti, now_ms, now_mono);
+	read_tinfo(pid, tid, ti, sc);
 	return ti;
 }
 
 static void read_all_tinfo(struct stacks *sx, pid_t pid)
 {
-	uint64_t mono;
-	double now = sched_now_ms(&mono);
+	struct sched_clock *sc = xmalloc(sizeof(*sc));
 	pid_t *tids;
 	int n, i;
 
+	clock_init(sc);
 	n = procfs_list_tasks(pid, &tids);
 	for (i = 0; i < n; i++)
-		tinfo_add(sx, pid, tids[i], now, mono);
+		tinfo_add(sx, pid, tids[i], sc);
+	clock_end(sc);
+	free(sc);
 	if (n > 0)
 		free(tids);
 }
@@ -811,7 +865,7 @@ int cmd_stacks(int argc, char **argv)
 	/* threads that appeared during the snapshot were not read before it */
 	for (i = 0; i < snap.nthreads; i++)
 		if (!tinfo_get(&sx, snap.threads[i].tid))
-			tinfo_add(&sx, o.pid, snap.threads[i].tid, -1, 0);
+			tinfo_add(&sx, o.pid, snap.threads[i].tid, NULL);
 	for (i = 0; i < snap.nthreads; i++) {
 		const struct ptrace_thread *t = &snap.threads[i];
 

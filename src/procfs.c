@@ -136,6 +136,23 @@ char procfs_state(pid_t pid, pid_t tid)
 	return state;
 }
 
+int procfs_last_cpu(pid_t pid, pid_t tid)
+{
+	char *buf, *f = stat_fields(pid, tid, &buf), *save = NULL, *tok;
+	int field, cpu = -ENOENT;
+
+	if (!f)
+		return -ESRCH;
+	/* f starts at field 3 (state); processor is field 39 */
+	for (field = 3, tok = strtok_r(f, " ", &save); tok; tok = strtok_r(NULL, " ", &save), field++)
+		if (field == 39) {
+			cpu = atoi(tok);
+			break;
+		}
+	free(buf);
+	return cpu;
+}
+
 int procfs_exe(pid_t pid, char *buf, size_t size)
 {
 	char path[64];

@@ -24,6 +24,8 @@ int procfs_comm(pid_t pid, pid_t tid, char *buf, size_t size);
 pid_t procfs_ppid(pid_t pid);
 /* Target of /proc/PID/exe into buf. Returns 0 or -errno. */
 int procfs_exe(pid_t pid, char *buf, size_t size);
+/* The CPU the thread last ran on (/proc stat field 39), or -errno. */
+int procfs_last_cpu(pid_t pid, pid_t tid);
 /* One-letter state of a thread ('R', 'S', 'D', 't', 'Z'...), or 0 if gone. */
 char procfs_state(pid_t pid, pid_t tid);
 /* True if the process exists (it may be a zombie). */
