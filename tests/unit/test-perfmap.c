@@ -108,7 +108,7 @@ static void test_incremental(void **state UNUSED)
 
 static void test_refused(void **state UNUSED)
 {
-	char target[64];
+	char target[sizeof(path) + sizeof(".target")];
 	struct perfmap m;
 
 	/* a symlink, even to a good map */
