@@ -250,7 +250,7 @@ static const struct cached_slice *cache_get(struct profile_shared *sh, int k, in
 	return cs;
 }
 
-/* Keep rows[0..n) as slice's (taken over), unless the budget is spent or
+/* Keep a copy of rows[0..n) as slice's, unless the budget is spent or
  * another thread kept the slice first. */
 static void cache_put(struct profile_shared *sh, int k, int64_t slice,
 		      const struct cached_row *rows, size_t n)
