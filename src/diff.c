@@ -784,17 +784,23 @@ static double p_two_sided(double t, double df)
 	return ibeta(df / 2, 0.5, df / (df + t * t));
 }
 
-/* The critical value c with p_two_sided(c, df) == p, 0 < p < 1. */
+/*
+ * The critical value c with p_two_sided(c, df) == p, 0 < p < 1, by
+ * bisection to 1e-12 of c: about 40 steps. Each step is an incomplete beta
+ * function, up to 500 terms for a large df, and every row takes three:
+ * 100 steps made this most of the time of a diff of 50,000 functions.
+ */
 static double t_crit(double p, double df)
 {
 	double lo = 0, hi = 1;
-	int i;
 
 	while (p_two_sided(hi, df) > p && hi < 1e6)
 		hi *= 2;
-	for (i = 0; i < 100; i++) {
+	while (hi - lo > 1e-12 * hi) {
 		double mid = (lo + hi) / 2;
 
+		if (mid <= lo || mid >= hi)
+			break;	/* adjacent doubles */
 		if (p_two_sided(mid, df) > p)
 			lo = mid;
 		else
