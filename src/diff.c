@@ -784,29 +784,48 @@ static double p_two_sided(double t, double df)
 	return ibeta(df / 2, 0.5, df / (df + t * t));
 }
 
+/* The density of Student's t (normal: df infinite) at c. */
+static double t_density(double c, double df)
+{
+	if (!(df < 1e7))
+		return exp(-c * c / 2) / sqrt(2 * M_PI);
+	return exp(lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) -
+		   (df + 1) / 2 * log1p(c * c / df));
+}
+
 /*
- * The critical value c with p_two_sided(c, df) == p, 0 < p < 1, by
- * bisection to 1e-12 of c: about 40 steps. Each step is an incomplete beta
- * function, up to 500 terms for a large df, and every row takes three:
- * 100 steps made this most of the time of a diff of 50,000 functions.
+ * The critical value c with p_two_sided(c, df) == p, 0 < p < 1, to 1e-12
+ * of c: Newton's method on the density, kept inside a bracket that each
+ * step narrows (a step that would leave it bisects instead). Each step is an
+ * incomplete beta function, up to 500 terms for a large df, and every row
+ * takes three: the 100 steps of plain bisection made this most of the time
+ * of a diff of 50,000 functions; Newton's takes about 5.
  */
 static double t_crit(double p, double df)
 {
-	double lo = 0, hi = 1;
+	double lo = 0, hi = 1, c;
+	int i;
 
 	while (p_two_sided(hi, df) > p && hi < 1e6)
 		hi *= 2;
-	while (hi - lo > 1e-12 * hi) {
-		double mid = (lo + hi) / 2;
+	c = (lo + hi) / 2;
+	for (i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+		double f = p_two_sided(c, df) - p, d = t_density(c, df), next;
 
-		if (mid <= lo || mid >= hi)
-			break;	/* adjacent doubles */
-		if (p_two_sided(mid, df) > p)
-			lo = mid;
+		if (f == 0)
+			return c;
+		if (f > 0)	/* p falls as c grows: c is below the root */
+			lo = c;
 		else
-			hi = mid;
+			hi = c;
+		next = d > 0 ? c + f / (2 * d) : (lo + hi) / 2;
+		if (!(next > lo && next < hi))
+			next = (lo + hi) / 2;
+		if (fabs(next - c) <= 1e-13 * c)
+			return next;
+		c = next;
 	}
-	return (lo + hi) / 2;
+	return c;
 }
 
 /*
