@@ -864,8 +864,9 @@ struct prep {
 	struct gcell {
 		uint32_t key, group;
 		double x;
-	} *cells;
+	} *cells;		/* in group order (each key's in the order made) */
 	size_t ncells;
+	size_t *gstart;		/* group g's cells: [gstart[g], gstart[g + 1]) */
 };
 
 struct side_stats {
@@ -955,6 +956,29 @@ static void prep_run(struct prep *pr, const struct run *r, const struct diff_opt
 		pr->block = 1;
 }
 
+/*
+ * The cells in group order, stable (a counting sort): a replicate then
+ * skips the groups it did not draw (a third of them) and reads the rest in
+ * sequence; each key's cells keep their order, so its sums are the same.
+ */
+static void sort_by_group(struct prep *pr)
+{
+	struct gcell *sorted = xmalloc((pr->ncells ? pr->ncells : 1) * sizeof(*sorted));
+	size_t *at = xcalloc(pr->n + 1, sizeof(*at)), g, i;
+
+	pr->gstart = xcalloc(pr->n + 1, sizeof(*pr->gstart));
+	for (i = 0; i < pr->ncells; i++)
+		pr->gstart[pr->cells[i].group + 1]++;
+	for (g = 0; g < pr->n; g++)
+		pr->gstart[g + 1] += pr->gstart[g];
+	memcpy(at, pr->gstart, (pr->n + 1) * sizeof(*at));
+	for (i = 0; i < pr->ncells; i++)
+		sorted[at[pr->cells[i].group]++] = pr->cells[i];
+	free(pr->cells);
+	pr->cells = sorted;
+	free(at);
+}
+
 /* pr->cells: the cells the resampling counts, summed per (key, group). */
 static void group_cells(const struct diff *d, struct prep *pr, const struct diff_opts *o,
 			bool counts)
@@ -981,6 +1005,7 @@ static void group_cells(const struct diff *d, struct prep *pr, const struct diff
 		pr->cells[at].x += cell_value(c, key_total(d, c->key, o), counts);
 	}
 	hashmap_release(&map);
+	sort_by_group(pr);
 }
 
 /* Fill pr->m with circular moving-block multiplicities. */
@@ -1027,6 +1052,7 @@ static void side_release(struct side_stats *s)
 		free(s->preps[i].tot);
 		free(s->preps[i].m);
 		free(s->preps[i].cells);
+		free(s->preps[i].gstart);
 	}
 	free(s->preps);
 	free(s->val);
@@ -1102,7 +1128,7 @@ static void side_syscalls(const struct diff *d, struct side_stats *s)
 static void side_compute(const struct diff *d, enum diff_side side, const struct diff_opts *o,
 			 bool counts, struct side_stats *s)
 {
-	size_t nk = d->nkeys ? d->nkeys : 1, i, j, b, k, npresent = 0;
+	size_t nk = d->nkeys ? d->nkeys : 1, i, j, b, k, grp, npresent = 0;
 	double *acc, *d1, *d2, *dt, t1 = 0, t2 = 0, blocks = 0;
 	uint32_t *present_list;
 	struct rng g;
@@ -1196,12 +1222,13 @@ static void side_compute(const struct diff *d, enum diff_side side, const struct
 				f = replicate_factor(pr, o->unit);
 			}
 			f /= (double)s->nruns;
-			for (i = 0; i < pr->ncells; i++) {
-				const struct gcell *c = &pr->cells[i];
-				double m = pr->m[c->group];
+			for (grp = 0; grp < pr->n; grp++) {
+				double m = pr->m[grp], fm = f * m;
 
-				if (m)
-					acc[c->key] += f * m * c->x;
+				if (!m)
+					continue;	/* not drawn */
+				for (i = pr->gstart[grp]; i < pr->gstart[grp + 1]; i++)
+					acc[pr->cells[i].key] += fm * pr->cells[i].x;
 			}
 			for (i = 0; i < pr->n; i++)
 				t += pr->m[i] * pr->tot[i];
