@@ -250,6 +250,15 @@ static const struct cached_slice *cache_get(struct profile_shared *sh, int k, in
 	return cs;
 }
 
+/* The end of the run of slices from s (not kept) that are not kept either,
+ * before hi: the store is read once for the run. */
+static int64_t run_not_kept(struct profile_shared *sh, int k, int64_t s, int64_t hi)
+{
+	while (++s < hi && !cache_get(sh, k, s))
+		;
+	return s;
+}
+
 /* Keep a copy of rows[0..n) as slice's, unless the budget is spent or
  * another thread kept the slice first. */
 static void cache_put(struct profile_shared *sh, int k, int64_t slice,
@@ -1237,8 +1246,7 @@ static int reselect_range(struct loader *l, struct store *st, const struct profi
 
 		e = s + 1;
 		if (!cs) {	/* a run of slices not kept: one query */
-			while (e < f->slice_hi && !cache_get(sh, k, e))
-				e++;
+			e = run_not_kept(sh, k, s, f->slice_hi);
 			ret = store_each_sample_slices(st, f->kind, f->tid, s, e - 1, load_sample, l);
 			continue;
 		}
@@ -1312,10 +1320,9 @@ int profile_reselect(const struct profile *base, struct store *st,
 	memset(&l, 0, sizeof(l));
 	l.p = p;
 	l.node_ids = &p->shared->node_ids;	/* only read */
-	if (profile_filter_has_range(f))
-		ret = f->slice_hi > 0 && f->slice_hi <= f->slice_lo ? 0 : reselect_range(&l, st, f);
-	else
-		ret = profile_filter_each_sum(st, f, load_sample, &l);
+	/* an empty range reads nothing either way */
+	ret = profile_filter_has_range(f) ? reselect_range(&l, st, f) :
+					    profile_filter_each_sum(st, f, load_sample, &l);
 	if (ret) {
 		*errmsg = xasprintf("cannot read samples of '%s': %s", sanitized(store_path(st)),
 				    store_last_error(st));
@@ -1398,8 +1405,7 @@ int profile_cache_slices(const struct profile *p, struct store *st, int kind, in
 		e = s + 1;
 		if (cache_get(fl.sh, fl.k, s))
 			continue;
-		while (e < hi && !cache_get(fl.sh, fl.k, e))
-			e++;
+		e = run_not_kept(fl.sh, fl.k, s, hi);
 		fl.slice = -1;
 		fl.next = s;
 		fl.n = 0;
