@@ -784,13 +784,20 @@ static double p_two_sided(double t, double df)
 	return ibeta(df / 2, 0.5, df / (df + t * t));
 }
 
-/* The density of Student's t (normal: df infinite) at c. */
-static double t_density(double c, double df)
+/* The log of the constant factor of Student's t density with df degrees
+ * of freedom: the same at every c, so computed once per t_crit(). */
+static double t_log_norm(double df)
+{
+	return df < 1e7 ? lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) : 0;
+}
+
+/* The density of Student's t (normal: df infinite) at c; log_norm is
+ * t_log_norm(df). */
+static double t_density(double c, double df, double log_norm)
 {
 	if (!(df < 1e7))
 		return exp(-c * c / 2) / sqrt(2 * M_PI);
-	return exp(lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) -
-		   (df + 1) / 2 * log1p(c * c / df));
+	return exp(log_norm - (df + 1) / 2 * log1p(c * c / df));
 }
 
 /*
@@ -803,14 +810,14 @@ static double t_density(double c, double df)
  */
 static double t_crit(double p, double df)
 {
-	double lo = 0, hi = 1, c;
+	double lo = 0, hi = 1, c, log_norm = t_log_norm(df);
 	int i;
 
 	while (p_two_sided(hi, df) > p && hi < 1e6)
 		hi *= 2;
 	c = (lo + hi) / 2;
 	for (i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
-		double f = p_two_sided(c, df) - p, d = t_density(c, df), next;
+		double f = p_two_sided(c, df) - p, d = t_density(c, df, log_norm), next;
 
 		if (f == 0)
 			return c;
