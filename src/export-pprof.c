@@ -49,12 +49,8 @@ static void pb_reserve(struct pb *b, size_t n)
 
 static void pb_varint(struct pb *b, uint64_t v)
 {
-	pb_reserve(b, 10);
-	while (v >= 0x80) {
-		b->buf[b->len++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	b->buf[b->len++] = (uint8_t)v;
+	pb_reserve(b, VARINT_MAX);
+	b->len += varint_put(b->buf + b->len, v);
 }
 
 static void pb_tag(struct pb *b, int field, int wire)

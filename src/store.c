@@ -34,6 +34,7 @@ static bool column_exists(struct store *st, const char *table, const char *colum
 static bool table_exists(struct store *st, const char *table);
 static char *with_range(const char *sql, const char *cond);
 static int flush_slice_sums(struct store *st);
+static int flush_packed_nodes(struct store *st);
 static int each_slice_total(struct store *st, int kind, int tid, int64_t slice_lo,
 			    int64_t slice_hi, bool per_thread, store_sample_cb cb, void *arg);
 
@@ -57,6 +58,7 @@ enum {
 	STMT_SAMPLES_TOTAL,
 	STMT_ANOMALY,
 	STMT_SLICE_TOTALS,
+	STMT_NODES_PACKED,
 	NR_STMTS
 };
 
@@ -114,6 +116,8 @@ static const char *const stmt_sql[NR_STMTS] = {
 			      "ON CONFLICT(slice, tid, kind) DO UPDATE SET "
 			      "count = count + excluded.count, "
 			      "weight_ns = weight_ns + excluded.weight_ns",
+	[STMT_NODES_PACKED] = "INSERT INTO stack_nodes_packed(first_id, count, nodes) "
+			      "VALUES (?1, ?2, ?3)",
 };
 
 static const char schema_sql[] =
@@ -129,6 +133,8 @@ static const char schema_sql[] =
 	"CREATE TABLE stack_nodes(id INTEGER PRIMARY KEY, parent_id INTEGER NOT NULL,\n"
 	"  frame_id INTEGER NOT NULL, depth INTEGER NOT NULL);\n"
 	"CREATE INDEX stack_nodes_parent ON stack_nodes(parent_id);\n"
+	"CREATE TABLE stack_nodes_packed(first_id INTEGER PRIMARY KEY, count INTEGER NOT NULL,\n"
+	"  nodes BLOB NOT NULL);\n"
 	"CREATE TABLE sample_kinds(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, unit TEXT);\n"
 	"INSERT INTO sample_kinds VALUES (0, 'cpu', 'ns'), (1, 'offcpu', 'ns'),\n"
 	"  (2, 'runqueue', 'ns');\n"
@@ -197,6 +203,13 @@ struct store {
 	struct slice_sum *sums;
 	size_t nsums, sums_cap;
 	struct hashmap sums_index;	/* slice_key -> index into sums */
+	/* writer: the stack_nodes rows of the open transaction, packed for
+	 * stack_nodes_packed (see pack_node()): the ids from pack_first to
+	 * pack_next - 1; pack_off once a node came out of sequence */
+	uint8_t *pack;
+	size_t npack, pack_cap;
+	int64_t pack_first, pack_next;
+	bool pack_off;
 };
 
 /* Map an SQLite result code to a negative errno. */
@@ -284,6 +297,7 @@ void store_free(struct store *st)
 	sqlite3_close_v2(st->db);
 	hashmap_release(&st->sums_index);
 	free(st->sums);
+	free(st->pack);
 	if (st->copy_dir) {
 		remove_copy(st->copy_dir);
 		free(st->copy_dir);
@@ -358,6 +372,7 @@ int store_create(const char *path, struct store **out, bool *renamed, char **err
 	st->path = xstrdup(path);
 	st->moved_to = moved_to;
 	st->writer = true;
+	st->pack_first = st->pack_next = 1;
 	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
 		ret = sqlite_fail(rc);
@@ -424,6 +439,8 @@ int store_commit(struct store *st)
 	if (!st->in_txn)
 		return 0;
 	ret = flush_slice_sums(st);
+	if (!ret)
+		ret = flush_packed_nodes(st);
 	/* when the last commit happened, for readers following the file */
 	if (!ret)
 		ret = store_set_meta_int(st, "last_commit", (int64_t)realtime_ns());
@@ -614,15 +631,68 @@ int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char 
 	return step_reset(s);
 }
 
+/*
+ * stack_nodes_packed: the stack_nodes rows again, a chunk per transaction
+ * (and per PACK_CHUNK_MAX bytes), each node three varints: id - parent_id,
+ * frame_id, depth; the ids are first_id on, one by one. A reader gets
+ * 413,000 nodes from 2 MB of blobs in a few milliseconds rather than
+ * stepping through 413,000 rows (80 ms). The writers (stacktree.c, and a
+ * rotation copying a recording) add nodes with ids 1, 2, 3... and parents
+ * first; a node out of that order (a replaced id, a parent after its
+ * child) drops the packed copy in the same transaction, and readers fall
+ * back to the table.
+ */
+#define PACK_CHUNK_MAX (1 << 20)
+
+static int flush_packed_nodes(struct store *st)
+{
+	sqlite3_stmt *s = st->stmt[STMT_NODES_PACKED];
+	int ret;
+
+	if (st->pack_off || st->pack_next == st->pack_first)
+		return 0;
+	sqlite3_bind_int64(s, 1, st->pack_first);
+	sqlite3_bind_int64(s, 2, st->pack_next - st->pack_first);
+	sqlite3_bind_blob(s, 3, st->pack, (int)st->npack, SQLITE_STATIC);
+	ret = step_reset(s);
+	sqlite3_clear_bindings(s);
+	st->npack = 0;
+	st->pack_first = st->pack_next;
+	return ret;
+}
+
+static int pack_node(struct store *st, int64_t id, int64_t parent_id, int64_t frame_id,
+		     int depth)
+{
+	if (st->pack_off)
+		return 0;
+	if (id != st->pack_next || parent_id < 0 || parent_id >= id || frame_id < 0 ||
+	    depth < 0) {
+		st->pack_off = true;
+		free(st->pack);
+		st->pack = NULL;
+		st->npack = st->pack_cap = 0;
+		return exec_sql(st, "DELETE FROM stack_nodes_packed", NULL);
+	}
+	xgrow(&st->pack, &st->pack_cap, st->npack + 3 * VARINT_MAX, 1);
+	st->npack += varint_put(st->pack + st->npack, (uint64_t)(id - parent_id));
+	st->npack += varint_put(st->pack + st->npack, (uint64_t)frame_id);
+	st->npack += varint_put(st->pack + st->npack, (uint64_t)depth);
+	st->pack_next++;
+	return st->npack >= PACK_CHUNK_MAX ? flush_packed_nodes(st) : 0;
+}
+
 int store_add_node(struct store *st, int64_t id, int64_t parent_id, int64_t frame_id, int depth)
 {
 	sqlite3_stmt *s = st->stmt[STMT_NODE];
+	int ret;
 
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, parent_id);
 	sqlite3_bind_int64(s, 3, frame_id);
 	sqlite3_bind_int(s, 4, depth);
-	return step_reset(s);
+	ret = step_reset(s);
+	return ret ? ret : pack_node(st, id, parent_id, frame_id, depth);
 }
 
 int store_add_samples(struct store *st, int64_t slice, int tid, int kind, int64_t node_id,
@@ -1262,13 +1332,112 @@ int store_each_frame(struct store *st, store_frame_cb cb, void *arg)
 	return finish_rows(stmt, rc, ret);
 }
 
+/* The packed nodes of stack_nodes_packed, chunks in id order. */
+struct packed_nodes {
+	uint8_t *data;		/* the chunks' blobs, one after another */
+	size_t len, cap;
+	int64_t *count;		/* nodes per chunk */
+	size_t *end;		/* where each chunk's blob ends in data */
+	size_t n, ncap;
+};
+
+/*
+ * Decode the nodes of pk, calling cb on each (none when cb is NULL): false
+ * if a chunk does not hold its count of nodes exactly or a node is not
+ * what pack_node() writes.
+ */
+static bool packed_nodes_each(const struct packed_nodes *pk, store_node_cb cb, void *arg,
+			      int *ret)
+{
+	const uint8_t *q = pk->data;
+	int64_t id = 1;
+	size_t c;
+
+	for (c = 0; c < pk->n; c++) {
+		const uint8_t *end = pk->data + pk->end[c];
+		int64_t k;
+
+		for (k = 0; k < pk->count[c]; k++, id++) {
+			uint64_t up, frame, depth;
+
+			if (!varint_get(&q, end, &up) || !varint_get(&q, end, &frame) ||
+			    !varint_get(&q, end, &depth) || up < 1 || up > (uint64_t)id ||
+			    frame > INT64_MAX || depth > INT32_MAX)
+				return false;
+			if (cb && (*ret = cb(arg, id, id - (int64_t)up, (int64_t)frame, (int)depth)))
+				return true;
+		}
+		if (q != end)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * store_each_node() from the writer's packed copy: 1 (nothing called) when
+ * the recording has none, or it does not decode, or it does not cover the
+ * table's ids (1 to the highest, each once); the caller reads the table.
+ */
+static int each_packed_node(struct store *st, store_node_cb cb, void *arg)
+{
+	struct packed_nodes pk = { 0 };
+	sqlite3_stmt *stmt;
+	int64_t next = 1, max = 0, count = -1;
+	int rc = SQLITE_DONE, ret;
+	bool found, ok = true;
+
+	if (st->version < 2 || !table_exists(st, "stack_nodes_packed"))
+		return 1;
+	ret = query_int(st, "SELECT max(id) FROM stack_nodes", &max, &found);
+	if (!ret)
+		ret = query_int(st, "SELECT count(*) FROM stack_nodes", &count, &found);
+	if (!ret)
+		ret = prepare(st, "SELECT first_id, count, nodes FROM stack_nodes_packed "
+				  "ORDER BY first_id", &stmt);
+	if (ret)
+		return ret;
+	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(stmt, 0);
+		int64_t n = sqlite3_column_int64(stmt, 1);
+		const void *blob = sqlite3_column_blob(stmt, 2);
+		size_t len = (size_t)sqlite3_column_bytes(stmt, 2);
+
+		/* a node takes 3 bytes at least: a count past that is a lie */
+		ok = first == next && n > 0 && n <= max - next + 1 && (uint64_t)n <= len / 3 &&
+		     blob;
+		if (!ok)
+			break;
+		xgrow(&pk.data, &pk.cap, pk.len + len, 1);
+		memcpy(pk.data + pk.len, blob, len);
+		pk.len += len;
+		xgrow(&pk.count, &pk.ncap, pk.n + 1, sizeof(*pk.count));
+		pk.end = xrealloc(pk.end, pk.ncap * sizeof(*pk.end));
+		pk.count[pk.n] = n;
+		pk.end[pk.n++] = pk.len;
+		next += n;
+	}
+	ret = finish_rows(stmt, ok ? rc : SQLITE_DONE, 0);
+	ok = ok && next == max + 1 && count == max;
+	if (!ret && ok)
+		ok = packed_nodes_each(&pk, NULL, NULL, &ret);
+	if (!ret && ok)
+		packed_nodes_each(&pk, cb, arg, &ret);
+	free(pk.data);
+	free(pk.count);
+	free(pk.end);
+	return ret || ok ? ret : 1;
+}
+
 int store_each_node(struct store *st, store_node_cb cb, void *arg)
 {
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE;
-	int ret = prepare(st, "SELECT id, parent_id, frame_id, depth FROM stack_nodes "
-			      "ORDER BY id", &stmt);
+	int ret = each_packed_node(st, cb, arg);
 
+	if (ret <= 0)
+		return ret;
+	ret = prepare(st, "SELECT id, parent_id, frame_id, depth FROM stack_nodes ORDER BY id",
+		      &stmt);
 	if (ret)
 		return ret;
 	while (!ret && (rc = sqlite3_step(stmt)) == SQLITE_ROW)

@@ -105,6 +105,43 @@ uint64_t monotonic_ns(void);
 /* CLOCK_REALTIME in nanoseconds. */
 uint64_t realtime_ns(void);
 
+/*
+ * Unsigned LEB128, as protobuf writes its varints: seven bits a byte, low
+ * first, the high bit set on every byte but the last; at most 10 bytes.
+ * varint_put() writes v at dst and returns the bytes written.
+ * varint_get() reads one at *p, not past end: false if it runs past end or
+ * is longer than 10 bytes; *p moves past it.
+ */
+#define VARINT_MAX 10
+static inline size_t varint_put(uint8_t *dst, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		dst[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	dst[n++] = (uint8_t)v;
+	return n;
+}
+
+static inline bool varint_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	const uint8_t *q = *p;
+	uint64_t x = 0;
+	int shift;
+
+	for (shift = 0; q < end && shift < 7 * VARINT_MAX; shift += 7) {
+		x |= (uint64_t)(*q & 0x7f) << shift;
+		if (!(*q++ & 0x80)) {
+			*v = x;
+			*p = q;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* 64-bit FNV-1a, for hash tables. */
 uint64_t hash_bytes(const void *data, size_t len, uint64_t seed);
 

@@ -19,7 +19,8 @@
 # Environment: HOTSTACK, RUNS (default 3), SAMPLES_N, STACKS_N, KEEP_DB
 # (a path: reuse or keep the recording, its import takes a minute or two;
 # one imported by an older hotstack may lack tables the readers use when
-# present, such as slice_totals, and then measures their slower fallback).
+# present, such as slice_totals and stack_nodes_packed, and then measures
+# their slower fallback).
 set -eu
 
 HOTSTACK=${HOTSTACK:-./hotstack}

@@ -114,6 +114,22 @@ static void sql(const char *path, const char *text)
 	sqlite3_close(db);
 }
 
+/* One integer from a query, with plain SQLite. */
+static int64_t sql_int(const char *path, const char *query)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db;
+	int64_t v;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, query, -1, &stmt, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
 /* ---- round trip ------------------------------------------------------- */
 
 struct rows {
@@ -722,6 +738,114 @@ static int64_t total_count(struct store *st)
 	return s.count[1];
 }
 
+/* ---- stack_nodes_packed ---------------------------------------------- */
+
+/* Node n of the packed tests: a parent before it, a frame id of 1 to 3
+ * bytes, a depth. */
+#define PK_NODES 230000
+#define PK_FRAME(i) ((i) % 3 == 0 ? (i) * 100 : (i) % 3 == 1 ? 5 : (i) % 300)
+#define PK_PARENT(i) ((i) <= 2 ? 0 : (i) % 5 == 0 ? (i) - 1 : (i) / 2)
+
+struct node_list {
+	int64_t n, bad;		/* nodes seen, and the first not as written (0: none) */
+	int64_t frame_of_5;	/* what node 5's frame came back as */
+};
+
+static int node_check_cb(void *arg, int64_t id, int64_t parent_id, int64_t frame_id, int depth)
+{
+	struct node_list *l = arg;
+
+	l->n++;
+	if (id == 5)
+		l->frame_of_5 = frame_id;
+	if (!l->bad && (id != l->n || parent_id != PK_PARENT(id) ||
+			(id != 5 && frame_id != PK_FRAME(id)) || depth != (int)(id % 7)))
+		l->bad = id;
+	return 0;
+}
+
+static void check_nodes(const char *db, int64_t frame_of_5)
+{
+	struct node_list l = { 0, 0, 0 };
+	struct store *st;
+	char *err = NULL;
+
+	assert_int_equal(store_open(db, &st, &err), 0);
+	assert_int_equal(store_each_node(st, node_check_cb, &l), 0);
+	store_free(st);
+	assert_int_equal(l.n, PK_NODES);
+	assert_int_equal(l.bad, 0);
+	assert_int_equal(l.frame_of_5, frame_of_5);
+}
+
+/*
+ * The writer keeps a packed copy of stack_nodes, a chunk per transaction
+ * (and per megabyte); readers take the nodes from it, and from the table
+ * when the copy is damaged, incomplete or was dropped because a node came
+ * out of sequence.
+ */
+static void test_packed_nodes(void **state)
+{
+	struct env *e = *state;
+	struct store *st;
+	bool renamed;
+	char *err = NULL;
+	int64_t i;
+
+	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (i = 1; i <= PK_NODES; i++) {
+		assert_int_equal(store_add_node(st, i, PK_PARENT(i), PK_FRAME(i), (int)(i % 7)), 0);
+		if (i == 10 || i == 11) {	/* chunks of 10, 1, then the rest */
+			assert_int_equal(store_commit(st), 0);
+			assert_int_equal(store_begin(st), 0);
+		}
+	}
+	assert_int_equal(store_close(st), 0);
+	/* 230,000 nodes of 4 to 6 bytes: the last transaction in two chunks */
+	assert_int_equal(sql_int(e->db, "SELECT count(*) FROM stack_nodes_packed"), 4);
+	assert_int_equal(sql_int(e->db, "SELECT sum(count) FROM stack_nodes_packed"), PK_NODES);
+	check_nodes(e->db, PK_FRAME(5));
+
+	/* a table that disagrees with the copy shows which one is read */
+	sql(e->db, "UPDATE stack_nodes SET frame_id = 424242 WHERE id = 5");
+	check_nodes(e->db, PK_FRAME(5));
+
+	/* the copy short of a chunk, cut, lying about its count: the table */
+	sql(e->db, "CREATE TABLE saved AS SELECT * FROM stack_nodes_packed");
+	sql(e->db, "DELETE FROM stack_nodes_packed WHERE first_id = 11");
+	check_nodes(e->db, 424242);
+	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
+		   "SELECT first_id, count, CASE first_id WHEN 1 THEN substr(nodes, 1, 20) "
+		   "ELSE nodes END FROM saved");
+	check_nodes(e->db, 424242);
+	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
+		   "SELECT first_id, count + (first_id = 11), nodes FROM saved");
+	check_nodes(e->db, 424242);
+	/* a parent after its child, in a chunk otherwise well formed */
+	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
+		   "SELECT first_id, count, CASE first_id WHEN 1 THEN x'0a0501' || "
+		   "substr(nodes, 4) ELSE nodes END FROM saved");
+	check_nodes(e->db, 424242);
+	/* restored, it is read again */
+	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
+		   "SELECT * FROM saved");
+	check_nodes(e->db, PK_FRAME(5));
+
+	/* a node replaced: no copy from then on, in the same transaction */
+	unlink(e->db);
+	assert_int_equal(store_create(e->db, &st, &renamed, &err), 0);
+	assert_int_equal(store_begin(st), 0);
+	for (i = 1; i <= PK_NODES; i++)
+		assert_int_equal(store_add_node(st, i, PK_PARENT(i), PK_FRAME(i), (int)(i % 7)), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_add_node(st, 5, PK_PARENT(5), 31337, 5 % 7), 0);
+	assert_int_equal(store_close(st), 0);
+	assert_int_equal(sql_int(e->db, "SELECT count(*) FROM stack_nodes_packed"), 0);
+	check_nodes(e->db, 31337);
+}
+
 static void test_killed_writer(void **state)
 {
 	struct env *e = *state;
@@ -859,6 +983,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_open_newer_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_foreign_sqlite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_missing_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_packed_nodes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_killed_writer_no_shm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_orphan_wal, setup, teardown),

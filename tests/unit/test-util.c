@@ -1,4 +1,4 @@
-/* test-util.c - sanitize(), parse_long(), parse_seconds() and strbuf */
+/* test-util.c - sanitize(), parse_long(), parse_seconds(), strbuf and varints */
 #include "config.h"
 
 #include <errno.h>
@@ -206,6 +206,39 @@ static void test_xgrow(void **state UNUSED)
 	free(a);
 }
 
+/* Varints: the bytes protobuf writes, read back; a truncated or overlong
+ * one is refused without reading past its end. */
+static void test_varint(void **state UNUSED)
+{
+	static const uint64_t values[] = { 0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX,
+					   (uint64_t)INT64_MAX, UINT64_MAX };
+	uint8_t buf[VARINT_MAX + 1], over[VARINT_MAX + 1];
+	const uint8_t *q;
+	uint64_t v;
+	size_t i, n;
+
+	n = varint_put(buf, 300);
+	assert_int_equal(n, 2);
+	assert_int_equal(buf[0], 0xac);
+	assert_int_equal(buf[1], 0x02);
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		n = varint_put(buf, values[i]);
+		assert_true(n >= 1 && n <= VARINT_MAX);
+		q = buf;
+		assert_true(varint_get(&q, buf + n, &v));
+		assert_true(v == values[i]);
+		assert_ptr_equal(q, buf + n);
+		/* one byte short */
+		q = buf;
+		assert_false(varint_get(&q, buf + n - 1, &v));
+		assert_ptr_equal(q, buf);
+	}
+	memset(over, 0x80, sizeof(over));
+	over[VARINT_MAX] = 0x01;
+	q = over;
+	assert_false(varint_get(&q, over + sizeof(over), &v));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +252,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_sanitized_twice),
 		cmocka_unit_test(test_xgrow),
+		cmocka_unit_test(test_varint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
