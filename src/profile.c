@@ -71,7 +71,9 @@ static void pool_free(struct strpool *pool)
 /* ---- idmap: file id -> array index ------------------------------------ */
 
 struct idmap {
-	int64_t *ids;		/* ascending */
+	/* ascending; NULL while the ids are 1, 2, 3... (what writers make):
+	 * then index = id - 1, and nothing is stored */
+	int64_t *ids;
 	size_t n, cap;
 	int *dense;		/* dense[id] = index, when ids are compact */
 	int64_t ndense;
@@ -79,6 +81,18 @@ struct idmap {
 
 static void idmap_add(struct idmap *m, int64_t id)
 {
+	size_t i;
+
+	if (!m->ids) {
+		if (id == (int64_t)m->n + 1) {
+			m->n++;
+			return;
+		}
+		/* out of sequence: store the ids so far */
+		xgrow(&m->ids, &m->cap, m->n + 1, sizeof(*m->ids));
+		for (i = 0; i < m->n; i++)
+			m->ids[i] = (int64_t)i + 1;
+	}
 	xgrow(&m->ids, &m->cap, m->n + 1, sizeof(*m->ids));
 	m->ids[m->n++] = id;
 }
@@ -89,7 +103,7 @@ static void idmap_build(struct idmap *m)
 	int64_t max;
 	size_t i;
 
-	if (!m->n || m->ids[0] < 0)
+	if (!m->ids || !m->n || m->ids[0] < 0)
 		return;
 	max = m->ids[m->n - 1];
 	if (max > (int64_t)m->n * 4 + 1024)
@@ -107,6 +121,8 @@ static int idmap_find(const struct idmap *m, int64_t id)
 {
 	size_t lo = 0, hi = m->n;
 
+	if (!m->ids)
+		return id >= 1 && id <= (int64_t)m->n ? (int)(id - 1) : -1;
 	if (m->dense)
 		return id >= 0 && id < m->ndense ? m->dense[id] : -1;
 	while (lo < hi) {
@@ -297,15 +313,47 @@ static void cache_put(struct profile_shared *sh, int k, int64_t slice,
 /* ---- loading ---------------------------------------------------------- */
 
 /* State of one profile_load(). */
+/*
+ * Function interning: (name, module) -> index into funcs, open addressing
+ * over the funcs array itself (the generic hashmap copied every key into a
+ * malloc of its own: 58,000 of them on a big recording). Sized once, by
+ * link_frames(), for every frame and the "[unknown]" one: never past half.
+ */
+struct func_map {
+	int *slot;		/* index into funcs, -1 = empty */
+	uint64_t *hash;
+	size_t mask;
+};
+
+static void func_map_init(struct func_map *m, size_t n)
+{
+	size_t size = 16, i;
+
+	while (size < 2 * n + 4)
+		size *= 2;
+	m->slot = xmalloc(size * sizeof(*m->slot));
+	m->hash = xmalloc(size * sizeof(*m->hash));
+	for (i = 0; i < size; i++)
+		m->slot[i] = -1;
+	m->mask = size - 1;
+}
+
+static void func_map_release(struct func_map *m)
+{
+	free(m->slot);
+	free(m->hash);
+	memset(m, 0, sizeof(*m));
+}
+
 struct loader {
 	struct profile *p;
 	size_t cap_meta, cap_modules, cap_frames, cap_nodes;
 	struct idmap module_ids, frame_ids;
 	struct idmap *node_ids;		/* in p->shared: reselects use it too */
 	int64_t *frame_module_ids;	/* per frame, until resolved */
-	int64_t *node_parent_ids, *node_frame_ids;	/* per node, until resolved */
-	size_t cap_fmi, cap_npi, cap_nfi;
-	struct hashmap funcs;
+	int64_t *node_parent_ids;	/* per node, until resolved */
+	size_t cap_fmi, cap_npi;
+	struct func_map funcs;
 	size_t cap_funcs;
 	int unknown_frame;
 	bool id_order_broken;
@@ -359,24 +407,25 @@ static int load_module(void *arg, int64_t id, const char *path, const char *buil
 static int intern_func(struct loader *l, const char *name, int module)
 {
 	struct profile *p = l->p;
-	size_t len = strlen(name);
-	char *key = xmalloc(sizeof(module) + len);
-	uint64_t idx = p->nfuncs;
+	struct func_map *m = &l->funcs;
+	uint64_t h = hash_bytes(name, strlen(name), (uint64_t)(uint32_t)module);
+	struct profile_func *f;
+	size_t i;
 
-	memcpy(key, &module, sizeof(module));
-	memcpy(key + sizeof(module), name, len);
-	if (!hashmap_get_or_put(&l->funcs, key, sizeof(module) + len, &idx)) {
-		struct profile_func *f;
-
-		xgrow(&p->funcs, &l->cap_funcs, p->nfuncs + 1, sizeof(*p->funcs));
-		f = &p->funcs[p->nfuncs++];
-		memset(f, 0, sizeof(*f));
-		f->name = name;
-		f->module = module;
-		f->hot_frame = -1;
+	for (i = h & m->mask; m->slot[i] >= 0; i = (i + 1) & m->mask) {
+		f = &p->funcs[m->slot[i]];
+		if (m->hash[i] == h && f->module == module && !strcmp(f->name, name))
+			return m->slot[i];
 	}
-	free(key);
-	return (int)idx;
+	xgrow(&p->funcs, &l->cap_funcs, p->nfuncs + 1, sizeof(*p->funcs));
+	f = &p->funcs[p->nfuncs];
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	f->module = module;
+	f->hot_frame = -1;
+	m->slot[i] = (int)p->nfuncs;
+	m->hash[i] = h;
+	return (int)p->nfuncs++;
 }
 
 static int add_frame(struct loader *l, int64_t id, int64_t module_id, const char *function,
@@ -414,6 +463,21 @@ static int load_frame(void *arg, int64_t id, int64_t module_id, const char *func
 	return 0;
 }
 
+/* Frame index of a node's frame id; missing frames share one "[unknown]". */
+static int node_frame(struct loader *l, int64_t frame_id)
+{
+	int f = idmap_find(&l->frame_ids, frame_id);
+
+	if (f >= 0)
+		return f;
+	if (l->unknown_frame < 0) {
+		l->unknown_frame = add_frame(l, -1, -1, "[unknown]", NULL, NULL, 0, false, 0);
+		l->p->frames[l->unknown_frame].func =
+			intern_func(l, l->p->frames[l->unknown_frame].function, -1);
+	}
+	return l->unknown_frame;
+}
+
 /* The stored depth is not trusted: walk_tree() recomputes it from the tree. */
 static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 		     int depth UNUSED)
@@ -426,15 +490,33 @@ static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 		return 0;
 	xgrow(&p->nodes, &l->cap_nodes, i + 1, sizeof(*p->nodes));
 	xgrow(&l->node_parent_ids, &l->cap_npi, i + 1, sizeof(*l->node_parent_ids));
-	xgrow(&l->node_frame_ids, &l->cap_nfi, i + 1, sizeof(*l->node_frame_ids));
 	memset(&p->nodes[i], 0, sizeof(p->nodes[i]));
 	p->nodes[i].id = id;
+	/* the frames are read and linked: node_frame() works now */
+	p->nodes[i].frame = node_frame(l, frame_id);
 	l->node_parent_ids[i] = parent_id;
-	l->node_frame_ids[i] = frame_id;
 	/* node i is the (i - 1)th id added: the root has no idmap entry */
 	idmap_add(l->node_ids, id);
 	p->nnodes++;
 	return 0;
+}
+
+/*
+ * Room for the recording's frames and nodes before they are read: grown
+ * one by one, each big array was copied ~20 times over (realloc copies
+ * once glibc's mmap threshold has risen), and faulted in again each time.
+ */
+static void reserve_stacks(struct loader *l, struct store *st)
+{
+	struct profile *p = l->p;
+	int64_t nf, nn;
+
+	if (store_count_stacks(st, &nf, &nn) || nf < 0 || nn < 0)
+		return;		/* the reads that follow say what is wrong */
+	xgrow(&p->frames, &l->cap_frames, (size_t)nf + 1, sizeof(*p->frames));
+	xgrow(&l->frame_module_ids, &l->cap_fmi, (size_t)nf + 1, sizeof(*l->frame_module_ids));
+	xgrow(&p->nodes, &l->cap_nodes, (size_t)nn + 1, sizeof(*p->nodes));
+	xgrow(&l->node_parent_ids, &l->cap_npi, (size_t)nn + 1, sizeof(*l->node_parent_ids));
 }
 
 /* Saturating: a crafted recording's huge counts must not wrap into small
@@ -468,27 +550,14 @@ static void link_frames(struct loader *l)
 	size_t i;
 
 	idmap_build(&l->module_ids);
+	/* every frame, and node_frame()'s "[unknown]" */
+	func_map_init(&l->funcs, p->nframes + 1);
 	for (i = 0; i < p->nframes; i++) {
 		struct profile_frame *f = &p->frames[i];
 
 		f->module = idmap_find(&l->module_ids, l->frame_module_ids[i]);
 		f->func = intern_func(l, f->function, f->module);
 	}
-}
-
-/* Frame index of a node's frame id; missing frames share one "[unknown]". */
-static int node_frame(struct loader *l, int64_t frame_id)
-{
-	int f = idmap_find(&l->frame_ids, frame_id);
-
-	if (f >= 0)
-		return f;
-	if (l->unknown_frame < 0) {
-		l->unknown_frame = add_frame(l, -1, -1, "[unknown]", NULL, NULL, 0, false, 0);
-		l->p->frames[l->unknown_frame].func =
-			intern_func(l, l->p->frames[l->unknown_frame].function, -1);
-	}
-	return l->unknown_frame;
 }
 
 /*
@@ -515,7 +584,6 @@ static void link_nodes(struct loader *l)
 		int parent = pid ? idmap_find(l->node_ids, pid) : -1;
 
 		n->parent = parent < 0 || parent + 1 == (int)i ? 0 : parent + 1;
-		n->frame = node_frame(l, l->node_frame_ids[i]);
 	}
 	for (i = p->nnodes - 1; i >= 1; i--) {
 		struct profile_node *parent = &p->nodes[p->nodes[i].parent];
@@ -1160,7 +1228,6 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	*errmsg = NULL;
 	memset(&l, 0, sizeof(l));
 	l.unknown_frame = -1;
-	hashmap_init(&l.funcs);
 	p = l.p = profile_alloc();
 	l.node_ids = &p->shared->node_ids;
 	p->path = xstrdup(store_path(st));
@@ -1171,7 +1238,6 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	/* the root is node 0 */
 	xgrow(&p->nodes, &l.cap_nodes, 1, sizeof(*p->nodes));
 	xgrow(&l.node_parent_ids, &l.cap_npi, 1, sizeof(*l.node_parent_ids));
-	xgrow(&l.node_frame_ids, &l.cap_nfi, 1, sizeof(*l.node_frame_ids));
 	memset(&p->nodes[0], 0, sizeof(p->nodes[0]));
 	p->nnodes = 1;
 
@@ -1183,6 +1249,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	}
 	if (!ret) {
 		what = "frames";
+		reserve_stacks(&l, st);
 		ret = store_each_frame(st, load_frame, &l);
 		idmap_build(&l.frame_ids);
 		link_frames(&l);
@@ -1212,8 +1279,7 @@ int profile_load(struct store *st, const struct profile_filter *f, struct profil
 	idmap_release(&l.frame_ids);
 	free(l.frame_module_ids);
 	free(l.node_parent_ids);
-	free(l.node_frame_ids);
-	hashmap_release(&l.funcs);
+	func_map_release(&l.funcs);
 	return ret;
 }
 

@@ -1641,6 +1641,16 @@ int store_get_counts(struct store *st, struct store_counts *c)
 	return 0;
 }
 
+int store_count_stacks(struct store *st, int64_t *frames, int64_t *nodes)
+{
+	bool found;
+	int ret;
+
+	*frames = *nodes = 0;
+	ret = query_int(st, "SELECT count(*) FROM frames", frames, &found);
+	return ret ? ret : query_int(st, "SELECT count(*) FROM stack_nodes", nodes, &found);
+}
+
 static bool table_exists(struct store *st, const char *table)
 {
 	sqlite3_stmt *stmt;

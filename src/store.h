@@ -283,5 +283,8 @@ struct store_counts {
 	int64_t samples;	/* sum of count over all kinds */
 };
 int store_get_counts(struct store *st, struct store_counts *c);
+/* The rows of frames and stack_nodes alone (3 ms on 413,000 nodes), for a
+ * reader to size its arrays before store_each_frame() and store_each_node(). */
+int store_count_stacks(struct store *st, int64_t *frames, int64_t *nodes);
 
 #endif
