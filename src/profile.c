@@ -21,6 +21,7 @@
 
 #include "demangle.h"
 #include "hashmap.h"
+#include "radix.h"
 #include "profile.h"
 #include "util.h"
 
@@ -887,9 +888,9 @@ static void sum_funcs(struct profile *p)
 /* ---- call tree -------------------------------------------------------- */
 
 /* A function's name and module path, gathered so that sorting compares
- * them without going through funcs[] and modules[]; prefix holds the
- * name's first 8 bytes big-endian (zero after its end), so that most
- * comparisons are one integer compare. */
+ * them without going through funcs[] and modules[]; prefix holds 8 bytes
+ * of the name big-endian (zero after its end): sort_names() sorts by them,
+ * 8 bytes at a time. */
 struct name_key {
 	uint64_t prefix;
 	const char *name, *path;
@@ -909,16 +910,54 @@ static uint64_t name_prefix(const char *s)
 	return v;
 }
 
-static int cmp_name_keys(const void *a, const void *b)
+/* Name order from byte *off on (the bytes before are the same), then
+ * module path, then index. */
+static int cmp_names_from(const void *a, const void *b, void *off)
 {
 	const struct name_key *x = a, *y = b;
-	int c = (x->prefix > y->prefix) - (x->prefix < y->prefix);
+	int c = strcmp(x->name + *(size_t *)off, y->name + *(size_t *)off);
 
-	if (!c)
-		c = strcmp(x->name, y->name);
 	if (!c)
 		c = strcmp(x->path, y->path);
 	return c ? c : (x->func > y->func) - (x->func < y->func);
+}
+
+/*
+ * Sort keys into cmp_names_from() order; every name has off bytes or more
+ * and the same ones before off. By radix on the next 8 bytes, then each run
+ * that shares them on the 8 after, and so on: a name's bytes are read
+ * once or twice, not once per comparison (qsort of 53,000 names took
+ * 23 ms, most of it in calls to the comparison). Small runs, and names
+ * past 256 bytes (C++ templates), go to qsort.
+ */
+static void sort_names(struct name_key *keys, size_t n, size_t off)
+{
+	size_t i, j;
+
+	if (n < 2)
+		return;
+	if (n <= 16 || off >= 256) {
+		qsort_r(keys, n, sizeof(*keys), cmp_names_from, &off);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		keys[i].prefix = name_prefix(keys[i].name + off);
+	radix_sort(keys, n, sizeof(*keys), offsetof(struct name_key, prefix));
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && keys[j].prefix == keys[i].prefix; j++)
+			;
+		if (j - i < 2)
+			continue;
+		/* all 8 bytes within the names: what follows decides; else
+		 * the names are the same, and their paths decide */
+		if (keys[i].prefix & 0xff) {
+			sort_names(keys + i, j - i, off + 8);
+		} else {
+			size_t end = strlen(keys[i].name);
+
+			qsort_r(keys + i, j - i, sizeof(*keys), cmp_names_from, &end);
+		}
+	}
 }
 
 /* Name order of two functions, by rank (rank_funcs() ran). */
@@ -940,11 +979,10 @@ static void rank_funcs(struct profile *p)
 
 	for (i = 0; i < p->nfuncs; i++) {
 		keys[i].name = p->funcs[i].name;
-		keys[i].prefix = name_prefix(keys[i].name);
 		keys[i].path = p->funcs[i].module >= 0 ? p->modules[p->funcs[i].module].path : "";
 		keys[i].func = (int)i;
 	}
-	qsort(keys, p->nfuncs, sizeof(*keys), cmp_name_keys);
+	sort_names(keys, p->nfuncs, 0);
 	p->func_rank = xmalloc((p->nfuncs + 1) * sizeof(*p->func_rank));
 	for (i = 0; i < p->nfuncs; i++)
 		p->func_rank[keys[i].func] = (int)i;

@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model.h"
 #include "query.h"
+#include "radix.h"
 
 struct ui_model *model_new(const char *path)
 {
@@ -337,26 +339,12 @@ const char *model_sort_name(enum model_sort s)
 	return s < MODEL_SORT_COUNT ? names[s] : "?";
 }
 
-/* A sort key per function, contiguous: comparing these is cheap. */
+/* A function's sort keys: first and second descending (stored inverted,
+ * for an ascending sort), then name order (rank). */
 struct sort_row {
-	uint64_t first, second;
-	int rank, func;		/* rank: name order */
+	uint64_t first, second, rank;
+	int func;
 };
-
-static int cmp_u64_desc(uint64_t a, uint64_t b)
-{
-	return (a < b) - (a > b);
-}
-
-static int cmp_rows(const void *a, const void *b)
-{
-	const struct sort_row *x = a, *y = b;
-	int c = cmp_u64_desc(x->first, y->first);
-
-	if (!c)
-		c = cmp_u64_desc(x->second, y->second);
-	return c ? c : (x->rank > y->rank) - (x->rank < y->rank);
-}
 
 size_t model_hotspots(struct ui_model *m, enum model_sort sort, int **out)
 {
@@ -379,12 +367,15 @@ size_t model_hotspots(struct ui_model *m, enum model_sort sort, int **out)
 			continue;
 		self = model_func_self(m, (int)i).count;
 		r = &rows[n++];
-		r->first = sort == MODEL_SORT_SELF ? self : sort == MODEL_SORT_TOTAL ? total : 0;
-		r->second = sort == MODEL_SORT_SELF ? total : sort == MODEL_SORT_TOTAL ? self : 0;
-		r->rank = rank[i];
+		r->first = ~(sort == MODEL_SORT_SELF ? self : sort == MODEL_SORT_TOTAL ? total : 0);
+		r->second = ~(sort == MODEL_SORT_SELF ? total : sort == MODEL_SORT_TOTAL ? self : 0);
+		r->rank = (uint64_t)rank[i];
 		r->func = (int)i;
 	}
-	qsort(rows, n, sizeof(*rows), cmp_rows);
+	/* stable: the least significant key first */
+	radix_sort(rows, n, sizeof(*rows), offsetof(struct sort_row, rank));
+	radix_sort(rows, n, sizeof(*rows), offsetof(struct sort_row, second));
+	radix_sort(rows, n, sizeof(*rows), offsetof(struct sort_row, first));
 	idx = xmalloc((n ? n : 1) * sizeof(*idx));
 	for (i = 0; i < n; i++)
 		idx[i] = rows[i].func;

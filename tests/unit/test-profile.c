@@ -199,6 +199,58 @@ static void test_sort_order(void **state)
 	free(idx);
 }
 
+/*
+ * func_rank: name order (bytes, as strcmp), then module path, then index,
+ * on names that share 7, 8, 9 and 16 bytes, run to 300 bytes, and come in
+ * two modules: the ranking reads names 8 bytes at a time, and long shared
+ * prefixes fall to its comparison.
+ */
+static void test_name_rank(void **state)
+{
+	static const char *const stems[] = { "", "abcdefg", "abcdefgh", "abcdefgh_",
+					     "abcdefghijklmnop", "abcdefghijklmnop_q", "b" };
+	struct env *e = *state;
+	const struct profile *p;
+	char name[400];
+	int *by_rank, k;
+	size_t i;
+
+	for (k = 0; k < 600; k++) {
+		const char *stem = stems[k % ARRAY_SIZE(stems)];
+		char spec[420];
+
+		if (k % 50 == 7) {	/* past the 256 bytes read by radix */
+			memset(name, 'x', 300);
+			snprintf(name + 300, sizeof(name) - 300, "%d", k % 3);
+		} else {
+			snprintf(name, sizeof(name), "%s%d", stem, (k * 7919) % 113);
+		}
+		snprintf(spec, sizeof(spec), "%s@%s", name, k % 4 == 1 ? "libc" : "prog");
+		fixture_stack(e->fx, 1, 1, spec);
+	}
+	p = load(e, NULL);
+	assert_true(p->nfuncs > 300);
+	by_rank = xmalloc(p->nfuncs * sizeof(*by_rank));
+	for (i = 0; i < p->nfuncs; i++)
+		by_rank[i] = -1;
+	for (i = 0; i < p->nfuncs; i++) {
+		assert_true(p->func_rank[i] >= 0 && (size_t)p->func_rank[i] < p->nfuncs);
+		assert_int_equal(by_rank[p->func_rank[i]], -1);
+		by_rank[p->func_rank[i]] = (int)i;
+	}
+	for (i = 1; i < p->nfuncs; i++) {
+		const struct profile_func *a = &p->funcs[by_rank[i - 1]];
+		const struct profile_func *b = &p->funcs[by_rank[i]];
+		int c = strcmp(a->name, b->name);
+
+		if (!c)
+			c = strcmp(p->modules[a->module].path, p->modules[b->module].path);
+		if (c > 0 || (!c && by_rank[i - 1] > by_rank[i]))
+			fail_msg("rank %zu: '%s' before '%s'", i, a->name, b->name);
+	}
+	free(by_rank);
+}
+
 static void test_callers_callees(void **state)
 {
 	struct env *e = *state;
@@ -919,6 +971,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_self_total_recursion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_percent_sums, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sort_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_name_rank, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callers_callees, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_direct_recursion_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folded_suffixes, setup, teardown),

@@ -1,4 +1,5 @@
-/* test-util.c - sanitize(), parse_long(), parse_seconds(), strbuf and varints */
+/* test-util.c - sanitize(), parse_long(), parse_seconds(), strbuf, varints and
+ * radix_sort() */
 #include "config.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "radix.h"
 #include "util.h"
 
 static void expect_sanitized(const char *in, const char *out)
@@ -239,6 +241,61 @@ static void test_varint(void **state UNUSED)
 	assert_false(varint_get(&q, over + sizeof(over), &v));
 }
 
+/* A record: key, then where it came from (stability), then filler so the
+ * record is not 16 bytes. */
+struct rrec {
+	uint64_t key;
+	uint32_t seq;
+	char pad[12];
+};
+
+static int cmp_rrec(const void *a, const void *b)
+{
+	const struct rrec *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* radix_sort() orders as qsort() by (key, original place) does: sorted and
+ * stable, for sizes around its insertion-sort cutoff and large, keys
+ * small (most bytes the same, passes skipped) and spread over 64 bits. */
+static void test_radix_sort(void **state UNUSED)
+{
+	static const size_t sizes[] = { 0, 1, 2, 3, 31, 32, 33, 100, 1000, 20000 };
+	static const uint64_t masks[] = { 0, 0x7, 0xff00, 0xffffffffffffffffull,
+					  0xff000000000000ffull };
+	uint64_t x = 88172645463325252ull;	/* xorshift64 */
+	size_t si, mi, i;
+
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
+		for (mi = 0; mi < sizeof(masks) / sizeof(masks[0]); mi++) {
+			size_t n = sizes[si];
+			struct rrec *a = xcalloc(n + 1, sizeof(*a)), *b = xcalloc(n + 1, sizeof(*b));
+
+			for (i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				a[i].key = x & masks[mi];
+				a[i].seq = (uint32_t)i;
+				memset(a[i].pad, (int)(i & 0x7f), sizeof(a[i].pad));
+			}
+			memcpy(b, a, n * sizeof(*a));
+			radix_sort(a, n, sizeof(*a), offsetof(struct rrec, key));
+			qsort(b, n, sizeof(*b), cmp_rrec);
+			for (i = 0; i < n; i++) {
+				if (a[i].key != b[i].key || a[i].seq != b[i].seq ||
+				    a[i].pad[11] != (char)(a[i].seq & 0x7f))
+					fail_msg("n %zu mask %zu: record %zu differs", n, mi, i);
+			}
+			free(a);
+			free(b);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_sanitized_twice),
 		cmocka_unit_test(test_xgrow),
 		cmocka_unit_test(test_varint),
+		cmocka_unit_test(test_radix_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
