@@ -134,6 +134,22 @@ static void draw_heading(struct canvas *c, const struct ui_rect *r, int y, int s
 	canvas_text_elided(c, r->x + x, y, r->w - x, UI_ROLE_TITLE, text, CANVAS_ELIDE_END);
 }
 
+/*
+ * A system call's name in w columns, with the hint that Enter shows its
+ * stack when it has one: after the name, or dropped when the name would
+ * have to be cut for it (the footer names the key too).
+ */
+static void draw_call_name(struct canvas *c, int x, int y, int w, enum ui_role role,
+			   const char *name, bool stack)
+{
+	static const char hint[] = "  (Enter: stack)";
+	int used;
+
+	used = canvas_text_elided(c, x, y, w, role, name, CANVAS_ELIDE_MIDDLE);
+	if (stack && used + (int)sizeof(hint) - 1 <= w)
+		canvas_text(c, x + used, y, w - used, UI_ROLE_DIM, hint);
+}
+
 static void draw_row(struct wview *v, struct ui *ui, struct canvas *c, const struct ui_rect *r,
 		     int row, int y, bool cursor)
 {
@@ -176,9 +192,7 @@ static void draw_row(struct wview *v, struct ui *ui, struct canvas *c, const str
 			 (unsigned long long)s->count, a, b, d, e, (unsigned long long)s->errors);
 		x = text_x(1);
 		canvas_text(c, r->x, y, x, s->errors && !cursor ? UI_ROLE_NORMAL : role, line);
-		strbuf_adds(&sb, s->name);
-		if (s->stack)
-			strbuf_adds(&sb, "  (Enter: stack)");
+		draw_call_name(c, r->x + x, y, r->w - x, role, s->name, s->stack);
 		break;
 	}
 	case MWAITS_IO: {
