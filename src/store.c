@@ -1626,13 +1626,18 @@ int store_get_counts(struct store *st, struct store_counts *c)
 		{ "SELECT coalesce(sum(count), 0) FROM samples",
 		  offsetof(struct store_counts, samples) },
 	};
+	/* the same sum from the writer's totals: 50,000 rows rather than
+	 * 871,000 on the bench recording */
+	bool totals = table_exists(st, "samples_total");
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < ARRAY_SIZE(q); i++) {
 		int64_t v = 0;
 		bool found;
-		int ret = query_int(st, q[i].sql, &v, &found);
+		int ret = query_int(st, totals && q[i].off == offsetof(struct store_counts, samples) ?
+				    "SELECT coalesce(sum(count), 0) FROM samples_total" : q[i].sql,
+				    &v, &found);
 
 		if (ret)
 			return ret;
