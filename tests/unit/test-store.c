@@ -786,6 +786,14 @@ static void check_nodes(const char *db, int64_t frame_of_5)
  */
 static void test_packed_nodes(void **state)
 {
+	/* stack_nodes_packed's columns from the saved copy, damaged */
+	static const char *const damaged[] = {
+		"first_id, count, CASE first_id WHEN 1 THEN substr(nodes, 1, 20) ELSE nodes END",
+		"first_id, count + (first_id = 11), nodes",
+		"first_id, count, CASE first_id WHEN 1 THEN x'0a0501' || substr(nodes, 4) "
+		"ELSE nodes END",
+		"*",	/* not damaged */
+	};
 	struct env *e = *state;
 	struct store *st;
 	bool renamed;
@@ -811,26 +819,20 @@ static void test_packed_nodes(void **state)
 	sql(e->db, "UPDATE stack_nodes SET frame_id = 424242 WHERE id = 5");
 	check_nodes(e->db, PK_FRAME(5));
 
-	/* the copy short of a chunk, cut, lying about its count: the table */
+	/* the copy short of a chunk, cut, lying about its count, with a
+	 * parent after its child in a chunk otherwise well formed: the table */
 	sql(e->db, "CREATE TABLE saved AS SELECT * FROM stack_nodes_packed");
 	sql(e->db, "DELETE FROM stack_nodes_packed WHERE first_id = 11");
 	check_nodes(e->db, 424242);
-	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
-		   "SELECT first_id, count, CASE first_id WHEN 1 THEN substr(nodes, 1, 20) "
-		   "ELSE nodes END FROM saved");
-	check_nodes(e->db, 424242);
-	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
-		   "SELECT first_id, count + (first_id = 11), nodes FROM saved");
-	check_nodes(e->db, 424242);
-	/* a parent after its child, in a chunk otherwise well formed */
-	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
-		   "SELECT first_id, count, CASE first_id WHEN 1 THEN x'0a0501' || "
-		   "substr(nodes, 4) ELSE nodes END FROM saved");
-	check_nodes(e->db, 424242);
-	/* restored, it is read again */
-	sql(e->db, "DELETE FROM stack_nodes_packed; INSERT INTO stack_nodes_packed "
-		   "SELECT * FROM saved");
-	check_nodes(e->db, PK_FRAME(5));
+	for (i = 0; i < (int64_t)ARRAY_SIZE(damaged); i++) {
+		char *q = xasprintf("DELETE FROM stack_nodes_packed; INSERT INTO "
+				    "stack_nodes_packed SELECT %s FROM saved", damaged[i]);
+
+		sql(e->db, q);
+		free(q);
+		/* the last one is the copy restored: read again */
+		check_nodes(e->db, i + 1 < (int64_t)ARRAY_SIZE(damaged) ? 424242 : PK_FRAME(5));
+	}
 
 	/* a node replaced: no copy from then on, in the same transaction */
 	unlink(e->db);
