@@ -636,7 +636,7 @@ int store_add_frame(struct store *st, int64_t id, int64_t module_id, const char 
  * (and per PACK_CHUNK_MAX bytes), each node three varints: id - parent_id,
  * frame_id, depth; the ids are first_id on, one by one. A reader gets
  * 413,000 nodes from 2 MB of blobs in a few milliseconds rather than
- * stepping through 413,000 rows (80 ms). The writers (stacktree.c, and a
+ * stepping through 413,000 rows (75 ms). The writers (stacktree.c, and a
  * rotation copying a recording) add nodes with ids 1, 2, 3... and parents
  * first; a node out of that order (a replaced id, a parent after its
  * child) drops the packed copy in the same transaction, and readers fall
@@ -1374,28 +1374,29 @@ static bool packed_nodes_each(const struct packed_nodes *pk, store_node_cb cb, v
 }
 
 /*
- * store_each_node() from the writer's packed copy: 1 (nothing called) when
- * the recording has none, or it does not decode, or it does not cover the
- * table's ids (1 to the highest, each once); the caller reads the table.
+ * store_each_node() from the writer's packed copy. *used false (nothing
+ * called) when the recording has none, or it cannot be read or does not
+ * decode (a crafted table of other columns, a damaged page), or it does
+ * not cover the table's ids (1 to the highest, each once): the caller
+ * reads the table, and reports what is wrong with that. Once *used, the
+ * return is the callback's.
  */
-static int each_packed_node(struct store *st, store_node_cb cb, void *arg)
+static int each_packed_node(struct store *st, store_node_cb cb, void *arg, bool *used)
 {
 	struct packed_nodes pk = { 0 };
 	sqlite3_stmt *stmt;
 	int64_t next = 1, max = 0, count = -1;
-	int rc = SQLITE_DONE, ret;
+	int rc = SQLITE_DONE, ret = 0;
 	bool found, ok = true;
 
+	*used = false;
 	if (st->version < 2 || !table_exists(st, "stack_nodes_packed"))
-		return 1;
-	ret = query_int(st, "SELECT max(id) FROM stack_nodes", &max, &found);
-	if (!ret)
-		ret = query_int(st, "SELECT count(*) FROM stack_nodes", &count, &found);
-	if (!ret)
-		ret = prepare(st, "SELECT first_id, count, nodes FROM stack_nodes_packed "
-				  "ORDER BY first_id", &stmt);
-	if (ret)
-		return ret;
+		return 0;
+	if (query_int(st, "SELECT max(id) FROM stack_nodes", &max, &found) ||
+	    query_int(st, "SELECT count(*) FROM stack_nodes", &count, &found) ||
+	    prepare(st, "SELECT first_id, count, nodes FROM stack_nodes_packed ORDER BY first_id",
+		    &stmt))
+		return 0;
 	while (ok && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int64_t first = sqlite3_column_int64(stmt, 0);
 		int64_t n = sqlite3_column_int64(stmt, 1);
@@ -1416,25 +1417,28 @@ static int each_packed_node(struct store *st, store_node_cb cb, void *arg)
 		pk.end[pk.n++] = pk.len;
 		next += n;
 	}
-	ret = finish_rows(stmt, ok ? rc : SQLITE_DONE, 0);
-	ok = ok && next == max + 1 && count == max;
-	if (!ret && ok)
+	ok = !finish_rows(stmt, ok ? rc : SQLITE_DONE, 0) && ok && next == max + 1 &&
+	     count == max;
+	if (ok)
 		ok = packed_nodes_each(&pk, NULL, NULL, &ret);
-	if (!ret && ok)
+	if (ok) {
+		*used = true;
 		packed_nodes_each(&pk, cb, arg, &ret);
+	}
 	free(pk.data);
 	free(pk.count);
 	free(pk.end);
-	return ret || ok ? ret : 1;
+	return ret;
 }
 
 int store_each_node(struct store *st, store_node_cb cb, void *arg)
 {
 	sqlite3_stmt *stmt;
 	int rc = SQLITE_DONE;
-	int ret = each_packed_node(st, cb, arg);
+	bool used;
+	int ret = each_packed_node(st, cb, arg, &used);
 
-	if (ret <= 0)
+	if (ret || used)
 		return ret;
 	ret = prepare(st, "SELECT id, parent_id, frame_id, depth FROM stack_nodes ORDER BY id",
 		      &stmt);

@@ -833,6 +833,9 @@ static void test_packed_nodes(void **state)
 		/* the last one is the copy restored: read again */
 		check_nodes(e->db, i + 1 < (int64_t)ARRAY_SIZE(damaged) ? 424242 : PK_FRAME(5));
 	}
+	/* a table of that name with other columns: the table */
+	sql(e->db, "DROP TABLE stack_nodes_packed; CREATE TABLE stack_nodes_packed(x)");
+	check_nodes(e->db, 424242);
 
 	/* a node replaced: no copy from then on, in the same transaction */
 	unlink(e->db);
