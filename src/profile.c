@@ -313,7 +313,6 @@ static void cache_put(struct profile_shared *sh, int k, int64_t slice,
 
 /* ---- loading ---------------------------------------------------------- */
 
-/* State of one profile_load(). */
 /*
  * Function interning: (name, module) -> index into funcs, open addressing
  * over the funcs array itself (the generic hashmap copied every key into a
@@ -346,6 +345,7 @@ static void func_map_release(struct func_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* State of one profile_load(). */
 struct loader {
 	struct profile *p;
 	size_t cap_meta, cap_modules, cap_frames, cap_nodes;
@@ -504,7 +504,7 @@ static int load_node(void *arg, int64_t id, int64_t parent_id, int64_t frame_id,
 
 /*
  * Room for the recording's frames and nodes before they are read: grown
- * one by one, each big array was copied ~20 times over (realloc copies
+ * one by one, each big array was copied ~15 times over (realloc copies
  * once glibc's mmap threshold has risen), and faulted in again each time.
  */
 static void reserve_stacks(struct loader *l, struct store *st)
@@ -926,8 +926,8 @@ static int cmp_names_from(const void *a, const void *b, void *off)
  * Sort keys into cmp_names_from() order; every name has off bytes or more
  * and the same ones before off. By radix on the next 8 bytes, then each run
  * that shares them on the 8 after, and so on: a name's bytes are read
- * once or twice, not once per comparison (qsort of 53,000 names took
- * 23 ms, most of it in calls to the comparison). Small runs, and names
+ * once or twice, not once per comparison (qsort of 53,000 names spent
+ * most of its time in calls to the comparison). Small runs, and names
  * past 256 bytes (C++ templates), go to qsort.
  */
 static void sort_names(struct name_key *keys, size_t n, size_t off)
