@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-hs record -q -e task-clock -F 499 -o "$T/t.db" -- "$SAMPLES/split" 1
+hs record -q -e task-clock -F 999 -o "$T/t.db" -- "$SAMPLES/split" 2
 [ "$RC" -eq 0 ] || fail "task-clock: record exited $RC: $(cat "$T/err")"
 [ "$(meta "$T/t.db" event)" = task-clock ] || fail "event not stored"
 check_split "$T/t.db"
