@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <signal.h>
@@ -216,31 +215,6 @@ static uint64_t timeslices(pid_t pid, pid_t tid)
 	return procfs_timeslices(pid, tid, &n) ? UINT64_MAX : n;
 }
 
-/* The CPU the thread last ran on (stat field 39), or -1. */
-static int last_cpu(pid_t pid, pid_t tid)
-{
-	char path[80], buf[1024], *p;
-	ssize_t n;
-	int fd, field, cpu = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* p + 2 is field 3 */
-	for (field = 2; p && field < 39; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		cpu = atoi(p + 1);
-	return cpu;
-}
-
 static void regs_from_user(const struct user_regs_struct *u, uint64_t *r)
 {
 	r[0] = u->rax;
@@ -396,7 +370,7 @@ static void seize_all(struct capture *c, const pid_t *tids, int *first_err)
 			ptrace_test_seized(t->tid);
 		if (c->o->check_on_cpu) {
 			c->slices[i] = timeslices(c->pid, t->tid);
-			c->on_our_cpu[i] = last_cpu(c->pid, t->tid) == sched_getcpu();
+			c->on_our_cpu[i] = procfs_last_cpu(c->pid, t->tid) == sched_getcpu();
 		}
 		c->t_interrupt[i] = monotonic_ns();
 		if (!c->first)
