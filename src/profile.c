@@ -357,7 +357,6 @@ struct loader {
 	struct func_map funcs;
 	size_t cap_funcs;
 	int unknown_frame;
-	bool id_order_broken;
 };
 
 static int load_meta(void *arg, const char *key, const char *value, bool is_int UNUSED,
