@@ -147,7 +147,8 @@ static void draw_call_name(struct canvas *c, int x, int y, int w, enum ui_role r
 
 	used = canvas_text_elided(c, x, y, w, role, name, CANVAS_ELIDE_MIDDLE);
 	if (stack && used + (int)sizeof(hint) - 1 <= w)
-		canvas_text(c, x + used, y, w - used, UI_ROLE_DIM, hint);
+		canvas_text(c, x + used, y, w - used,
+			    role == UI_ROLE_CURSOR ? role : UI_ROLE_DIM, hint);
 }
 
 static void draw_row(struct wview *v, struct ui *ui, struct canvas *c, const struct ui_rect *r,
